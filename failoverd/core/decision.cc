@@ -1,0 +1,266 @@
+#include "failoverd/core/decision.h"
+
+#include <algorithm>
+#include <set>
+
+#include "failoverd/core/bridge_mac.h"
+#include "failoverd/core/name_allocator.h"
+#include "failoverd/core/nic_match.h"
+
+namespace failoverd::core {
+
+const char* ToString(NicRole role) {
+  switch (role) {
+    case NicRole::kActive: return "active";
+    case NicRole::kStandby: return "standby";
+    case NicRole::kSpare: return "spare";
+    case NicRole::kPending: return "pending";
+  }
+  return "?";
+}
+
+const NicDecision* Decision::FindNic(int ifindex) const {
+  for (const auto& nic : nics)
+    if (nic.ifindex == ifindex) return &nic;
+  return nullptr;
+}
+
+const BridgeDecision* Decision::FindBridge(const std::string& name) const {
+  for (const auto& bridge : bridges)
+    if (bridge.policy->name == name) return &bridge;
+  return nullptr;
+}
+
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+// Carrier timing of one NIC, judged against the policy's debounce settings.
+struct Health {
+  bool carrier = false;
+  std::optional<MonoTime> since;  // nullopt: unchanged since before the daemon started
+
+  // May be taken into service: carrier for at least up_delay.
+  bool Usable(MonoTime now, Ms up_delay) const {
+    return carrier && (!since || now - *since >= up_delay);
+  }
+  // May keep its job: carrier, or lost for less than hold_down.
+  bool Working(MonoTime now, Ms hold_down) const {
+    return carrier || (since && now - *since < hold_down);
+  }
+};
+
+class Decider {
+ public:
+  explicit Decider(const DecisionInput& input)
+      : in_(input),
+        up_delay_(input.policy.daemon.up_delay_ms),
+        hold_down_(input.policy.daemon.hold_down_ms) {}
+
+  Decision Run() {
+    CollectNics();
+    AssignNames();
+    AssignPreferences();
+    for (const auto& bridge : in_.policy.bridges) DecideBridge(bridge);
+    return std::move(out_);
+  }
+
+ private:
+  void CollectNics() {
+    for (const auto& [ifindex, link] : in_.observed.links()) {
+      if (!IsManagedNic(in_.policy.nics, link)) {
+        foreign_names_.insert(link.name);
+        continue;
+      }
+      NicDecision nic;
+      nic.ifindex = ifindex;
+      nic.identity = link.identity();
+      nic.current_name = link.name;
+      nic.role = link.udev_ready ? NicRole::kSpare : NicRole::kPending;
+      nic.reason = link.udev_ready ? "preferred by no bridge" : "waiting for udev";
+      out_.nics.push_back(nic);
+    }
+  }
+
+  void AssignNames() {
+    std::vector<NamingInput> inputs;
+    for (const auto& nic : out_.nics)
+      if (nic.role != NicRole::kPending) inputs.push_back({nic.identity, nic.current_name});
+    std::set<std::string> reserved = foreign_names_;
+    for (const auto& bridge : in_.policy.bridges) reserved.insert(bridge.name);
+    NameAllocator allocator(in_.policy.nics.prefix, in_.remembered_names, reserved);
+    const auto names = allocator.Assign(inputs);
+    for (auto& nic : out_.nics) {
+      auto it = names.find(nic.identity);
+      nic.name = it != names.end() ? it->second : nic.current_name;
+    }
+  }
+
+  // The link as the policy's selectors see it: under its service name.
+  LinkInfo AsNamed(const NicDecision& nic) const {
+    LinkInfo link = *in_.observed.Find(nic.ifindex);
+    link.name = nic.name;
+    return link;
+  }
+
+  // A NIC preferred by several bridges belongs to the first in policy order.
+  void AssignPreferences() {
+    for (auto& nic : out_.nics) {
+      if (nic.role == NicRole::kPending) continue;
+      const LinkInfo link = AsNamed(nic);
+      for (const auto& bridge : in_.policy.bridges) {
+        if (bridge.mode != policy::BridgeMode::kActiveBackup) continue;
+        const int index = PreferenceIndex(bridge.ports, link);
+        if (index < 0) continue;
+        nic.bridge = bridge.name;
+        nic.preference = index;
+        nic.role = NicRole::kStandby;
+        nic.reason = "preferred by " + bridge.name;
+        break;
+      }
+    }
+  }
+
+  Health HealthOf(const NicDecision& nic) const {
+    return {in_.observed.Find(nic.ifindex)->carrier, in_.observed.CarrierSince(nic.ifindex)};
+  }
+
+  void WakeAt(MonoTime when) {
+    if (!out_.next_wakeup || when < *out_.next_wakeup) out_.next_wakeup = when;
+  }
+
+  // Notes when a NIC with carrier becomes usable, so Decide runs again then.
+  bool UsableOrWake(const NicDecision& nic) {
+    const Health health = HealthOf(nic);
+    if (health.Usable(in_.now, up_delay_)) return true;
+    if (health.carrier && health.since) WakeAt(*health.since + up_delay_);
+    return false;
+  }
+
+  void DecideBridge(const policy::Bridge& bridge) {
+    BridgeDecision decision;
+    decision.policy = &bridge;
+    if (bridge.mode != policy::BridgeMode::kActiveBackup) {
+      decision.mac = MacFor(bridge, {});
+      decision.reason = "internal bridge: no NICs";
+      out_.bridges.push_back(decision);
+      return;
+    }
+    const int bridge_ifindex = BridgeIfindex(bridge.name);
+
+    std::vector<NicDecision*> preferred;
+    std::vector<NicDecision*> spares;
+    NicDecision* current = nullptr;
+    for (auto& nic : out_.nics) {
+      if (nic.role == NicRole::kPending) continue;
+      if (nic.bridge == bridge.name) preferred.push_back(&nic);
+      if (nic.role == NicRole::kSpare && !claimed_.count(nic.ifindex)) spares.push_back(&nic);
+      const bool enslaved_here =
+          bridge_ifindex != 0 && in_.observed.Find(nic.ifindex)->master == bridge_ifindex;
+      const bool may_serve = nic.bridge == bridge.name ||
+                             (nic.role == NicRole::kSpare && bridge.spares && !claimed_.count(nic.ifindex));
+      if (enslaved_here && may_serve && (!current || Ranks(nic, *current))) current = &nic;
+    }
+    auto by_rank = [](const NicDecision* a, const NicDecision* b) { return Ranks(*a, *b); };
+    std::sort(preferred.begin(), preferred.end(), by_rank);
+    std::sort(spares.begin(), spares.end(), by_rank);
+    decision.mac = MacFor(bridge, preferred);
+
+    NicDecision* chosen = nullptr;
+    std::string reason;
+    const Health current_health = current ? HealthOf(*current) : Health{};
+    if (current && current_health.Working(in_.now, hold_down_)) {
+      chosen = current;
+      reason = current->name + " keeps the job (carrier " + (current_health.carrier ? "up" : "in hold-down") + ")";
+      if (!current_health.carrier && current_health.since) WakeAt(*current_health.since + hold_down_);
+      if (bridge.failback == policy::Failback::kPreferred) {
+        for (NicDecision* nic : preferred) {
+          if (nic == current || (current->preference >= 0 && nic->preference >= current->preference)) break;
+          if (UsableOrWake(*nic)) {
+            chosen = nic;
+            reason = "failback to preferred " + nic->name + " from " + current->name;
+            break;
+          }
+        }
+      }
+    } else {
+      const std::string lost = current ? current->name + " lost carrier; " : "";
+      for (NicDecision* nic : preferred) {
+        if (UsableOrWake(*nic)) {
+          chosen = nic;
+          reason = lost + nic->name + " is the first preferred NIC with carrier";
+          break;
+        }
+      }
+      if (!chosen && bridge.spares) {
+        for (NicDecision* nic : spares) {
+          if (UsableOrWake(*nic)) {
+            chosen = nic;
+            reason = lost + "no preferred NIC has carrier; spare " + nic->name + " taken";
+            break;
+          }
+        }
+      }
+      if (!chosen && current) {
+        // Nothing better: keep the dead port attached rather than leave the bridge
+        // with none, so it forwards again the moment its cable comes back.
+        chosen = current;
+        reason = current->name + " lost carrier and no other NIC is usable";
+      }
+      if (!chosen) reason = "no NIC with carrier";
+    }
+
+    if (chosen) {
+      if (chosen->role == NicRole::kSpare) {
+        claimed_.insert(chosen->ifindex);
+        chosen->bridge = bridge.name;
+      }
+      chosen->role = NicRole::kActive;
+      chosen->reason = reason;
+      decision.active = chosen->ifindex;
+    }
+    for (NicDecision* nic : preferred)
+      if (nic != chosen) nic->reason = "standby for " + bridge.name;
+    decision.reason = reason;
+    out_.bridges.push_back(decision);
+  }
+
+  // Preferred NICs by preference order, then spares; names break ties.
+  static bool Ranks(const NicDecision& a, const NicDecision& b) {
+    const int pa = a.preference < 0 ? 1 << 20 : a.preference;
+    const int pb = b.preference < 0 ? 1 << 20 : b.preference;
+    if (pa != pb) return pa < pb;
+    return a.name < b.name;
+  }
+
+  int BridgeIfindex(const std::string& name) const {
+    const LinkInfo* link = in_.observed.FindByName(name);
+    return link && link->is_bridge() ? link->ifindex : 0;
+  }
+
+  MacAddress MacFor(const policy::Bridge& bridge, const std::vector<NicDecision*>& preferred) const {
+    switch (bridge.mac.kind) {
+      case policy::MacRule::Kind::kExplicit:
+        return bridge.mac.value;
+      case policy::MacRule::Kind::kInherit:
+        if (!preferred.empty()) return preferred.front()->identity;
+        break;
+      case policy::MacRule::Kind::kStable:
+        break;
+    }
+    return StableBridgeMac(in_.machine_id, bridge.name);
+  }
+
+  const DecisionInput& in_;
+  const Ms up_delay_;
+  const Ms hold_down_;
+  Decision out_;
+  std::set<std::string> foreign_names_;
+  std::set<int> claimed_;  // spares already taken by an earlier bridge
+};
+
+}  // namespace
+
+Decision Decide(const DecisionInput& input) { return Decider(input).Run(); }
+
+}  // namespace failoverd::core

@@ -1,0 +1,65 @@
+// Decide: the pure heart of failoverd. From the policy, the observed links, the
+// remembered names and the time, it computes which name every managed NIC should
+// carry and which NIC serves which bridge, with a reason for each. It keeps no
+// state of its own: calling it twice on the same input gives the same answer, and a
+// restart is the same computation on adopted state. The current active port wins
+// ties, so nothing flaps.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "failoverd/common/clock.h"
+#include "failoverd/core/observed.h"
+#include "policy/policy.h"
+
+namespace failoverd::core {
+
+enum class NicRole {
+  kActive,   // the port of its bridge, enslaved and forwarding
+  kStandby,  // preferred by a bridge, up but not enslaved, ready to take over
+  kSpare,    // preferred by no bridge; a bridge with spares = true may take it
+  kPending,  // udevd has not finished with it yet; left untouched
+};
+const char* ToString(NicRole role);
+
+struct NicDecision {
+  int ifindex = 0;
+  MacAddress identity;
+  std::string current_name;
+  std::string name;        // the hwethN name it must carry
+  NicRole role = NicRole::kSpare;
+  std::string bridge;      // the bridge it serves (active or standby); "" for none
+  int preference = -1;     // index in that bridge's `ports`; -1 for a spare
+  std::string reason;
+};
+
+struct BridgeDecision {
+  const policy::Bridge* policy = nullptr;  // into the Policy decided from; lives as long as it
+  MacAddress mac;      // the MAC it is created with
+  int active = 0;      // ifindex of the NIC that must be its port; 0 = none
+  std::string reason;  // why that NIC (or why none)
+};
+
+struct Decision {
+  std::vector<NicDecision> nics;        // every managed NIC, by ifindex
+  std::vector<BridgeDecision> bridges;  // in policy order
+  std::optional<MonoTime> next_wakeup;  // when a debounce expires and Decide must run again
+
+  const NicDecision* FindNic(int ifindex) const;
+  const BridgeDecision* FindBridge(const std::string& name) const;
+};
+
+struct DecisionInput {
+  const policy::Policy& policy;
+  const ObservedState& observed;
+  const std::map<MacAddress, std::string>& remembered_names;  // from state.json
+  std::string machine_id;
+  MonoTime now;
+};
+
+Decision Decide(const DecisionInput& input);
+
+}  // namespace failoverd::core

@@ -1,0 +1,48 @@
+// KernelOps: every change failoverd makes to links, as one interface. The real
+// implementation (failoverd/kernel/rtnl_ops.h) sends a netlink request and waits
+// for its acknowledgement; unit tests use a fake that keeps a link table.
+// Every call returns only after the kernel has accepted or refused the change.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "failoverd/common/net_types.h"
+#include "failoverd/common/status.h"
+#include "failoverd/core/link.h"
+
+namespace failoverd::core {
+
+struct BridgeSpec {
+  std::string name;
+  MacAddress mac;
+  bool stp = false;
+  int forward_delay_s = 0;
+};
+
+class KernelOps {
+ public:
+  virtual ~KernelOps() = default;
+
+  virtual Result<std::vector<LinkInfo>> DumpLinks() = 0;
+  // Renames a link; the caller brings it down first (the kernel refuses to rename an up link).
+  virtual Status SetLinkName(int ifindex, const std::string& name) = 0;
+  virtual Status SetLinkUp(int ifindex, bool up) = 0;
+  // Enslaves `ifindex` to bridge `master_ifindex`; 0 releases it from its bridge.
+  virtual Status SetMaster(int ifindex, int master_ifindex) = 0;
+  // Creates a bridge, administratively down, with the given MAC, STP and forward delay.
+  // Returns its ifindex.
+  virtual Result<int> CreateBridge(const BridgeSpec& spec) = 0;
+  // Makes a NIC answer nothing on its own: removes its addresses, disables IPv6,
+  // sets arp_ignore so no ARP is answered for any local address, strict rp_filter.
+  virtual Status PrepareNic(const std::string& name) = 0;
+  // Adds an address / default route unless it is already there (already there is success).
+  virtual Status EnsureAddress(int ifindex, const IpPrefix& prefix) = 0;
+  virtual Status EnsureDefaultRoute(int ifindex, const IpAddress& gateway) = 0;
+  // Out of `port_ifindex`: a gratuitous ARP for each IPv4 address of the bridge and an
+  // unsolicited neighbour advertisement for each IPv6 address, from the bridge's MAC,
+  // plus one frame from every MAC learned behind the bridge on another port.
+  virtual Status Announce(int port_ifindex, int bridge_ifindex) = 0;
+};
+
+}  // namespace failoverd::core

@@ -1,0 +1,35 @@
+// LinkInfo: what the kernel edge observed about one network interface, as a
+// plain value. The decision core sees links only through this type.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "failoverd/common/net_types.h"
+
+namespace failoverd::core {
+
+struct LinkInfo {
+  int ifindex = 0;
+  std::string name;
+  std::string kind;  // rtnetlink IFLA_INFO_KIND: "bridge", "veth", ...; "" for plain devices
+  MacAddress mac;
+  std::optional<MacAddress> perm_mac;  // IFLA_PERM_ADDRESS when the driver reports one
+  bool admin_up = false;               // IFF_UP
+  bool carrier = false;                // IFF_LOWER_UP
+  int master = 0;                      // ifindex of the bridge it is enslaved to, 0 if none
+  // Filled in by the edge from sysfs, ethtool and udev:
+  bool physical = false;  // has a bus device (/sys/class/net/NAME/device)
+  std::string driver;     // ethtool driver name ("veth", "igb"), "" if unknown
+  std::string path;       // udev ID_PATH ("pci-0000:03:00.0"), "" if unknown
+  bool udev_ready = true;  // false while udevd has not finished with the device
+
+  bool is_bridge() const { return kind == "bridge"; }
+  // The identity a NIC is remembered by: permanent MAC, else current MAC.
+  MacAddress identity() const {
+    return perm_mac && !perm_mac->IsZero() ? *perm_mac : mac;
+  }
+  bool operator==(const LinkInfo&) const = default;
+};
+
+}  // namespace failoverd::core

@@ -1,0 +1,55 @@
+#include "failoverd/core/observed.h"
+
+namespace failoverd::core {
+
+void ObservedState::ReplaceAll(const std::vector<LinkInfo>& links, MonoTime now) {
+  std::map<int, LinkInfo> previous = std::move(links_);
+  links_.clear();
+  for (const auto& link : links) {
+    auto it = previous.find(link.ifindex);
+    if (it != previous.end() && it->second.carrier != link.carrier) carrier_since_[link.ifindex] = now;
+    links_[link.ifindex] = link;
+  }
+  for (auto it = carrier_since_.begin(); it != carrier_since_.end();) {
+    it = links_.count(it->first) ? std::next(it) : carrier_since_.erase(it);
+  }
+}
+
+std::optional<LinkInfo> ObservedState::Update(const LinkInfo& link, MonoTime now) {
+  auto it = links_.find(link.ifindex);
+  if (it == links_.end()) {
+    links_[link.ifindex] = link;
+    // A link that appears while we watch has just come into existence: its carrier
+    // state dates from now.
+    carrier_since_[link.ifindex] = now;
+    return std::nullopt;
+  }
+  LinkInfo old = it->second;
+  if (old.carrier != link.carrier) carrier_since_[link.ifindex] = now;
+  it->second = link;
+  return old;
+}
+
+void ObservedState::Remove(int ifindex) {
+  links_.erase(ifindex);
+  carrier_since_.erase(ifindex);
+}
+
+const LinkInfo* ObservedState::Find(int ifindex) const {
+  auto it = links_.find(ifindex);
+  return it == links_.end() ? nullptr : &it->second;
+}
+
+const LinkInfo* ObservedState::FindByName(const std::string& name) const {
+  for (const auto& [ifindex, link] : links_)
+    if (link.name == name) return &link;
+  return nullptr;
+}
+
+std::optional<MonoTime> ObservedState::CarrierSince(int ifindex) const {
+  auto it = carrier_since_.find(ifindex);
+  if (it == carrier_since_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace failoverd::core

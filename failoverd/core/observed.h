@@ -1,0 +1,41 @@
+// ObservedState: the daemon's picture of the kernel's links, kept current from
+// dumps and events, plus when each link's carrier last changed (for hold-down and
+// up-delay). Only this class changes that picture.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "failoverd/common/clock.h"
+#include "failoverd/core/link.h"
+
+namespace failoverd::core {
+
+struct CarrierChange {
+  bool carrier = false;
+  MonoTime at{};
+};
+
+class ObservedState {
+ public:
+  // Replaces the whole picture (after a dump). Carrier changes against the previous
+  // picture are timestamped `now`; links seen for the first time count as stable.
+  void ReplaceAll(const std::vector<LinkInfo>& links, MonoTime now);
+  // One link appeared or changed. Returns the previous value if there was one.
+  std::optional<LinkInfo> Update(const LinkInfo& link, MonoTime now);
+  void Remove(int ifindex);
+
+  const std::map<int, LinkInfo>& links() const { return links_; }
+  const LinkInfo* Find(int ifindex) const;
+  const LinkInfo* FindByName(const std::string& name) const;
+  // When the carrier last changed while the daemon watched; nullopt = stable since
+  // before the daemon started.
+  std::optional<MonoTime> CarrierSince(int ifindex) const;
+
+ private:
+  std::map<int, LinkInfo> links_;
+  std::map<int, MonoTime> carrier_since_;
+};
+
+}  // namespace failoverd::core

@@ -1,0 +1,192 @@
+#include "failoverd/core/plan.h"
+
+#include <algorithm>
+
+namespace failoverd::core {
+
+const char* ToString(Action::Type type) {
+  switch (type) {
+    case Action::Type::kRename: return "rename";
+    case Action::Type::kPrepareNic: return "prepare";
+    case Action::Type::kLinkUp: return "up";
+    case Action::Type::kCreateBridge: return "create-bridge";
+    case Action::Type::kInstallZone: return "install-zone";
+    case Action::Type::kConfigureL3: return "configure-l3";
+    case Action::Type::kBridgeUp: return "bridge-up";
+    case Action::Type::kDetach: return "detach";
+    case Action::Type::kAttach: return "attach";
+    case Action::Type::kAnnounce: return "announce";
+  }
+  return "?";
+}
+
+std::string Action::Describe() const {
+  std::string text;
+  switch (type) {
+    case Type::kRename: text = name + ": rename (was ifindex " + std::to_string(ifindex) + ")"; break;
+    case Type::kPrepareNic: text = name + ": strip addresses, disable IPv6, ignore ARP"; break;
+    case Type::kLinkUp: text = name + ": set up"; break;
+    case Type::kCreateBridge:
+      text = bridge + ": create bridge, mac " + spec.mac.ToString() + ", stp " + (spec.stp ? "on" : "off") +
+             ", forward delay " + std::to_string(spec.forward_delay_s) + " s";
+      break;
+    case Type::kInstallZone: text = bridge + ": install firewall zone"; break;
+    case Type::kConfigureL3: text = bridge + ": configure static addresses and gateway"; break;
+    case Type::kBridgeUp: text = bridge + ": set up"; break;
+    case Type::kDetach: text = name + ": detach from " + bridge; break;
+    case Type::kAttach: text = name + ": attach to " + bridge; break;
+    case Type::kAnnounce: text = name + ": announce " + bridge + "'s addresses and MACs"; break;
+  }
+  if (!reason.empty()) text += " (" + reason + ")";
+  return text;
+}
+
+namespace {
+
+class Planner {
+ public:
+  Planner(const policy::Policy& policy, const Decision& decision, const ObservedState& observed,
+          const Progress& progress)
+      : policy_(policy), decision_(decision), observed_(observed), progress_(progress) {}
+
+  Plan Run() {
+    PlanRenames();
+    PlanNics();
+    for (const auto& bridge : decision_.bridges) PlanBridge(bridge);
+    PlanDetaches();
+    PlanAttaches();
+    return std::move(plan_);
+  }
+
+ private:
+  void Add(Action::Type type, int ifindex, std::string name, std::string bridge, std::string reason) {
+    Action action;
+    action.type = type;
+    action.ifindex = ifindex;
+    action.name = std::move(name);
+    action.bridge = std::move(bridge);
+    action.reason = std::move(reason);
+    plan_.actions.push_back(std::move(action));
+  }
+
+  // Renames, through temporary names when NICs swap names among themselves.
+  void PlanRenames() {
+    std::set<std::string> renaming_from;
+    for (const auto& nic : decision_.nics)
+      if (nic.role != NicRole::kPending && nic.current_name != nic.name) renaming_from.insert(nic.current_name);
+    for (const auto& nic : decision_.nics) {
+      if (nic.role == NicRole::kPending || nic.current_name == nic.name) continue;
+      const bool target_busy = renaming_from.count(nic.name) > 0;
+      if (target_busy) {
+        swap_needed_ = true;
+        break;
+      }
+    }
+    for (const auto& nic : decision_.nics) {
+      if (nic.role == NicRole::kPending || nic.current_name == nic.name) continue;
+      if (swap_needed_) {
+        Add(Action::Type::kRename, nic.ifindex, TempName(nic.ifindex), "", "making room for a name swap");
+      }
+    }
+    for (const auto& nic : decision_.nics) {
+      if (nic.role == NicRole::kPending || nic.current_name == nic.name) continue;
+      Add(Action::Type::kRename, nic.ifindex, nic.name, "", "was " + nic.current_name);
+      renamed_.insert(nic.ifindex);
+    }
+  }
+
+  static std::string TempName(int ifindex) { return "fodtmp" + std::to_string(ifindex); }
+
+  void PlanNics() {
+    for (const auto& nic : decision_.nics) {
+      if (nic.role == NicRole::kPending) continue;
+      if (!progress_.prepared_nics.count(nic.ifindex))
+        Add(Action::Type::kPrepareNic, nic.ifindex, nic.name, "", "");
+      const LinkInfo* link = observed_.Find(nic.ifindex);
+      if (renamed_.count(nic.ifindex) || !link->admin_up)
+        Add(Action::Type::kLinkUp, nic.ifindex, nic.name, "", "sense carrier");
+    }
+  }
+
+  // The link that holds `name` once the planned renames are done, or nullptr.
+  const LinkInfo* HolderAfterRenames(const std::string& name) const {
+    const LinkInfo* link = observed_.FindByName(name);
+    if (!link) return nullptr;
+    const NicDecision* nic = decision_.FindNic(link->ifindex);
+    if (nic && nic->role != NicRole::kPending && nic->name != name) return nullptr;  // renamed away
+    return link;
+  }
+
+  void PlanBridge(const BridgeDecision& bridge) {
+    const std::string& name = bridge.policy->name;
+    if (progress_.bridge_errors.count(name)) return;
+    const LinkInfo* link = HolderAfterRenames(name);
+    if (link && !link->is_bridge()) {
+      plan_.blocked[name] = "the name " + name + " is held by a link failoverd does not manage";
+      return;
+    }
+    if (!link) {
+      Action create;
+      create.type = Action::Type::kCreateBridge;
+      create.bridge = name;
+      create.spec = BridgeSpec{name, bridge.mac, bridge.policy->stp, bridge.policy->forward_delay_s};
+      create.reason = "required by the policy";
+      plan_.actions.push_back(create);
+    }
+    if (!link || !progress_.zoned_bridges.count(name))
+      Add(Action::Type::kInstallZone, 0, "", name, "zone " + bridge.policy->zone);
+    if (!link || !progress_.configured_bridges.count(name))
+      Add(Action::Type::kConfigureL3, 0, "", name, "");
+    if (!link || !link->admin_up) Add(Action::Type::kBridgeUp, 0, "", name, "");
+  }
+
+  bool IsPolicyBridge(int ifindex) const {
+    const LinkInfo* link = observed_.Find(ifindex);
+    return link && link->is_bridge() && policy_.FindBridge(link->name);
+  }
+
+  void PlanDetaches() {
+    for (const auto& nic : decision_.nics) {
+      if (nic.role == NicRole::kPending) continue;
+      const LinkInfo* link = observed_.Find(nic.ifindex);
+      if (link->master == 0) continue;
+      const LinkInfo* master = observed_.Find(link->master);
+      const std::string master_name = master ? master->name : std::to_string(link->master);
+      if (IsPolicyBridge(link->master)) {
+        const BridgeDecision* bridge = decision_.FindBridge(master_name);
+        if (bridge && bridge->active == nic.ifindex) continue;
+      }
+      Add(Action::Type::kDetach, nic.ifindex, nic.name, master_name, nic.reason);
+    }
+  }
+
+  void PlanAttaches() {
+    for (const auto& bridge : decision_.bridges) {
+      const std::string& name = bridge.policy->name;
+      if (bridge.active == 0 || progress_.bridge_errors.count(name) || plan_.blocked.count(name)) continue;
+      const LinkInfo* nic_link = observed_.Find(bridge.active);
+      const LinkInfo* bridge_link = observed_.FindByName(name);
+      if (bridge_link && bridge_link->is_bridge() && nic_link->master == bridge_link->ifindex) continue;
+      const NicDecision* nic = decision_.FindNic(bridge.active);
+      Add(Action::Type::kAttach, nic->ifindex, nic->name, name, bridge.reason);
+      Add(Action::Type::kAnnounce, nic->ifindex, nic->name, name, "");
+    }
+  }
+
+  const policy::Policy& policy_;
+  const Decision& decision_;
+  const ObservedState& observed_;
+  const Progress& progress_;
+  Plan plan_;
+  std::set<int> renamed_;
+  bool swap_needed_ = false;
+};
+
+}  // namespace
+
+Plan MakePlan(const policy::Policy& policy, const Decision& decision, const ObservedState& observed,
+              const Progress& progress) {
+  return Planner(policy, decision, observed, progress).Run();
+}
+
+}  // namespace failoverd::core

@@ -1,0 +1,66 @@
+// The plan: the ordered kernel changes that take the observed state to the
+// decided one. MakePlan is pure; the daemon's executor carries a plan out, one
+// acknowledged request at a time.
+//
+// Order matters and is fixed: renames (so a NIC called like a bridge gives the name
+// up before the bridge is created), NIC preparation, bridges (created down, zone
+// installed, addresses, then up), detaches, and only then attaches — so no bridge
+// ever has two NICs forwarding, not even for a moment.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "failoverd/core/decision.h"
+#include "failoverd/core/kernel_ops.h"
+
+namespace failoverd::core {
+
+struct Action {
+  enum class Type {
+    kRename,        // bring the NIC down and rename it (to `name`)
+    kPrepareNic,    // no addresses, IPv6 off, ARP answered for nothing (NIC `name`)
+    kLinkUp,        // bring the NIC up so it senses carrier
+    kCreateBridge,  // create bridge `bridge`, down, per `spec`
+    kInstallZone,   // install the firewall zone of `bridge` in one transaction
+    kConfigureL3,   // static addresses and gateway of `bridge`
+    kBridgeUp,      // bring `bridge` up (only after its zone is in place)
+    kDetach,        // release the NIC from its bridge (`bridge` = the one it leaves)
+    kAttach,        // enslave the NIC to `bridge`
+    kAnnounce,      // gratuitous ARP / unsolicited NA out of the NIC for `bridge`
+  };
+  Type type = Type::kLinkUp;
+  int ifindex = 0;     // the NIC, for NIC actions
+  std::string name;    // the NIC's name when the action runs
+  std::string bridge;  // the bridge concerned, if any
+  BridgeSpec spec;     // kCreateBridge only
+  std::string reason;
+
+  std::string Describe() const;  // "hweth1: attach to eth0 (hweth0 lost carrier; ...)"
+};
+
+// What the daemon has already done in this run, which the kernel's link table does
+// not show: sysctls set, zones installed, addresses configured, bridges given up on.
+struct Progress {
+  std::set<int> prepared_nics;
+  std::set<std::string> zoned_bridges;
+  std::set<std::string> configured_bridges;
+  std::map<std::string, std::string> bridge_errors;  // bridge -> why it stays down
+};
+
+struct Plan {
+  std::vector<Action> actions;
+  // Bridges that cannot be set up and why (e.g. the name is held by a link failoverd
+  // does not manage). Reported in status; no action is planned for them.
+  std::map<std::string, std::string> blocked;
+  bool empty() const { return actions.empty(); }
+};
+
+Plan MakePlan(const policy::Policy& policy, const Decision& decision,
+              const ObservedState& observed, const Progress& progress);
+
+const char* ToString(Action::Type type);
+
+}  // namespace failoverd::core

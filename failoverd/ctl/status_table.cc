@@ -1,0 +1,89 @@
+#include "failoverd/ctl/status_table.h"
+
+#include <string>
+#include <vector>
+
+#include "failoverd/ctl/json_fields.h"
+#include "failoverd/ctl/text_table.h"
+
+namespace failoverd {
+namespace {
+
+// Port columns are at least as wide as their widest usual value ("standby",
+// "carrier down") so the blocks of different bridges line up.
+const std::vector<size_t> kPortColumnWidths = {0, 7, 12, 0};
+
+const nlohmann::json& ArrayField(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  if (!object.is_object()) return kEmpty;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_array() ? *it : kEmpty;
+}
+
+std::string BridgeLine(const nlohmann::json& bridge) {
+  const std::string mode = FieldText(bridge, "mode");
+  std::string line =
+      FieldText(bridge, "name", "?") + "  " + mode + "  " + FieldText(bridge, "state");
+  if (HasText(bridge, "error")) line += " (" + FieldText(bridge, "error") + ")";
+  if (HasText(bridge, "mac")) line += "  mac " + FieldText(bridge, "mac");
+  if (HasText(bridge, "zone")) line += "  zone " + FieldText(bridge, "zone");
+  if (HasText(bridge, "active")) {
+    line += "  active " + FieldText(bridge, "active");
+  } else if (mode == "active-backup") {
+    line += "  active none";  // an active-backup bridge without uplink is news
+  }
+  return line + "\n";
+}
+
+std::string PortLines(const nlohmann::json& ports) {
+  if (ports.empty()) return "  no ports\n";
+  TextTable table(kPortColumnWidths);
+  for (const auto& port : ports) {
+    const std::string since = HasText(port, "since") ? "since " + FieldText(port, "since") : "";
+    table.AddRow({FieldText(port, "nic", "?"), FieldText(port, "role"),
+                  "carrier " + CarrierText(port, "carrier"), since});
+  }
+  return table.Render("  ");
+}
+
+std::string NicTable(const nlohmann::json& nics) {
+  if (nics.empty()) return "no managed NICs\n";
+  TextTable table;
+  table.AddRow({"NAME", "PERM_MAC", "DRIVER", "CARRIER", "BRIDGE", "ROLE", "NETWORK"});
+  for (const auto& nic : nics) {
+    table.AddRow({FieldText(nic, "name", "?"), FieldText(nic, "perm_mac"), FieldText(nic, "driver"),
+                  CarrierText(nic, "carrier"), FieldText(nic, "bridge"), FieldText(nic, "role"),
+                  FieldText(nic, "network")});
+  }
+  return table.Render();
+}
+
+std::string FirewallLine(const nlohmann::json& status) {
+  const auto it = status.is_object() ? status.find("firewall") : status.end();
+  if (!status.is_object() || it == status.end() || !it->is_object()) return "firewall: unknown\n";
+  std::string line = "firewall: " + FieldText(*it, "table", "none");
+  const auto zero = it->find("zero_phase");
+  if (zero != it->end() && zero->is_boolean()) {
+    line += zero->get<bool>() ? " (zero phase in place)" : " (zero phase NOT in place)";
+  }
+  return line + "\n";
+}
+
+}  // namespace
+
+std::string RenderStatusTable(const nlohmann::json& status) {
+  std::string out;
+  const auto& bridges = ArrayField(status, "bridges");
+  if (bridges.empty()) out += "no bridges\n";
+  for (const auto& bridge : bridges) {
+    out += BridgeLine(bridge);
+    out += PortLines(ArrayField(bridge, "ports"));
+  }
+  out += "\n";
+  out += NicTable(ArrayField(status, "nics"));
+  out += "\n";
+  out += FirewallLine(status);
+  return out;
+}
+
+}  // namespace failoverd

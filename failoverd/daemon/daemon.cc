@@ -1,0 +1,250 @@
+#include "failoverd/daemon/daemon.h"
+
+#include "failoverd/daemon/logging.h"
+
+namespace failoverd {
+
+namespace {
+constexpr int kMaxRoundsPerReconcile = 8;
+constexpr int kFirstRetryMs = 500;
+constexpr int kMaxRetryMs = 30000;
+}  // namespace
+
+Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
+               core::KernelOps& kernel, firewall::Firewall& firewall)
+    : policy_(std::move(policy)),
+      machine_id_(std::move(machine_id)),
+      clock_(clock),
+      loop_(loop),
+      kernel_(kernel),
+      firewall_(firewall),
+      log_(GetLogger("engine")),
+      state_(policy_.daemon.state_dir),
+      executor_(kernel, firewall, events_, clock) {}
+
+Status Daemon::Start() {
+  if (Status loaded = state_.Load(); !loaded)
+    log_->warn("state file ignored, names are taken from the kernel: {}", loaded.message());
+
+  auto links = kernel_.DumpLinks();
+  if (!links) return Status::Error("cannot read links: " + links.message());
+  observed_.ReplaceAll(*links, clock_.Now());
+
+  // The zero phase goes in first, atomically replacing any table left by an earlier
+  // run; bridges that already exist get their zones in the same transaction, so
+  // they are never without their rules.
+  std::vector<firewall::BridgeZone> adopted;
+  for (const auto& bridge : policy_.bridges) {
+    const core::LinkInfo* link = observed_.FindByName(bridge.name);
+    if (!link || !link->is_bridge()) continue;
+    auto zone = firewall::LoadZone(policy_.daemon.zones_dir, bridge.zone);
+    if (!zone) {
+      progress_.bridge_errors[bridge.name] = "firewall zone not installed: " + zone.message();
+      continue;
+    }
+    adopted.push_back({bridge.name, *zone});
+  }
+  if (Status applied = firewall_.Apply(firewall::ZeroPhaseScript(adopted)); !applied)
+    return Status::Error("zero-phase firewall not installed: " + applied.message());
+  zero_phase_ = true;
+  for (const auto& bridge : adopted) progress_.zoned_bridges.insert(bridge.bridge);
+  events_.Add(clock_.WallNow(), "firewall",
+              "zero phase installed (" + std::to_string(adopted.size()) + " existing bridge zones kept)");
+  log_->info("zero-phase firewall installed; adopting {} existing bridge(s)", adopted.size());
+
+  Reconcile();
+  return Status::Ok();
+}
+
+core::Decision Daemon::DecideNow() const {
+  return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now()});
+}
+
+void Daemon::OnLinkChanged(const core::LinkInfo& link) {
+  const auto old = observed_.Update(link, clock_.Now());
+  if (old && *old == link) return;
+  if (old && old->carrier != link.carrier)
+    log_->info("{}: carrier {}", link.name, link.carrier ? "up" : "down");
+  Reconcile();
+}
+
+void Daemon::OnLinkRemoved(int ifindex) {
+  const core::LinkInfo* link = observed_.Find(ifindex);
+  if (!link) return;
+  log_->info("{}: removed", link->name);
+  observed_.Remove(ifindex);
+  progress_.prepared_nics.erase(ifindex);
+  Reconcile();
+}
+
+void Daemon::Resync() {
+  auto links = kernel_.DumpLinks();
+  if (!links) {
+    log_->error("cannot re-read links: {}", links.message());
+    return;
+  }
+  observed_.ReplaceAll(*links, clock_.Now());
+  Reconcile();
+}
+
+void Daemon::Reconcile() {
+  if (reconciling_) return;  // events raised by our own changes are picked up by the re-dump
+  reconciling_ = true;
+  bool retry = false;
+  for (int round = 0; round < kMaxRoundsPerReconcile; ++round) {
+    decision_ = DecideNow();
+    RecordNames(decision_);
+    LogRoleChanges(decision_);
+    const core::Plan plan = core::MakePlan(policy_, decision_, observed_, progress_);
+    for (const auto& [bridge, why] : plan.blocked)
+      if (blocked_[bridge] != why) log_->error("{}: {}", bridge, why);
+    blocked_ = plan.blocked;
+    if (plan.empty()) break;
+    const Executor::Outcome outcome = executor_.Execute(policy_, plan, observed_, progress_);
+    auto links = kernel_.DumpLinks();
+    if (links) observed_.ReplaceAll(*links, clock_.Now());
+    if (outcome.failed > 0) {
+      retry = true;
+      break;
+    }
+  }
+  reconciling_ = false;
+
+  if (retry_timer_) loop_.CancelTimer(*retry_timer_);
+  retry_timer_.reset();
+  if (retry) {
+    retry_delay_ms_ = retry_delay_ms_ ? std::min(retry_delay_ms_ * 2, kMaxRetryMs) : kFirstRetryMs;
+    log_->warn("some changes failed; trying again in {} ms", retry_delay_ms_);
+    retry_timer_ = loop_.AddTimer(clock_.Now() + Millis(retry_delay_ms_), [this] {
+      retry_timer_.reset();
+      Resync();
+    });
+  } else {
+    retry_delay_ms_ = 0;
+  }
+  ScheduleWakeup(decision_.next_wakeup);
+}
+
+void Daemon::ScheduleWakeup(std::optional<MonoTime> when) {
+  if (wakeup_timer_) loop_.CancelTimer(*wakeup_timer_);
+  wakeup_timer_.reset();
+  if (!when) return;
+  wakeup_timer_ = loop_.AddTimer(*when, [this] {
+    wakeup_timer_.reset();
+    Reconcile();
+  });
+}
+
+void Daemon::RecordNames(const core::Decision& decision) {
+  bool changed = false;
+  for (const auto& nic : decision.nics)
+    if (nic.role != core::NicRole::kPending) changed = state_.SetName(nic.identity, nic.name) || changed;
+  if (!changed) return;
+  // Saved before any rename, so a crash half-way still gives every NIC the same name.
+  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+}
+
+void Daemon::LogRoleChanges(const core::Decision& decision) {
+  std::map<int, RoleRecord> next;
+  for (const auto& nic : decision.nics) {
+    auto old = roles_.find(nic.ifindex);
+    if (old != roles_.end() && old->second.role == nic.role && old->second.bridge == nic.bridge) {
+      next[nic.ifindex] = old->second;
+      continue;
+    }
+    const std::string from = old == roles_.end() ? "new" : core::ToString(old->second.role);
+    const std::string message =
+        nic.name + ": " + from + " -> " + core::ToString(nic.role) +
+        (nic.bridge.empty() ? "" : " of " + nic.bridge) + " (" + nic.reason + ")";
+    log_->info("{}", message);
+    events_.Add(clock_.WallNow(), "role", message);
+    next[nic.ifindex] = {nic.role, nic.bridge, clock_.WallNow()};
+  }
+  roles_ = std::move(next);
+}
+
+nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
+  const std::string& name = bridge.policy->name;
+  const core::LinkInfo* link = observed_.FindByName(name);
+  if (link && !link->is_bridge()) link = nullptr;
+  std::string state = "down";
+  std::string error;
+  if (auto it = progress_.bridge_errors.find(name); it != progress_.bridge_errors.end()) error = it->second;
+  if (auto it = blocked_.find(name); it != blocked_.end()) error = it->second;
+  if (!error.empty()) state = "error";
+  else if (link && link->admin_up) state = "up";
+
+  nlohmann::json json = {
+      {"name", name},
+      {"mode", policy::ToString(bridge.policy->mode)},
+      {"mac", (link ? link->mac : bridge.mac).ToString()},
+      {"zone", bridge.policy->zone},
+      {"state", state},
+      {"active", nullptr},
+      {"ports", nlohmann::json::array()},
+  };
+  if (!error.empty()) json["error"] = error;
+  for (const auto& nic : decision_.nics) {
+    if (nic.bridge != name) continue;
+    const core::LinkInfo* nic_link = observed_.Find(nic.ifindex);
+    const bool enslaved = link && nic_link->master == link->ifindex;
+    if (nic.role == core::NicRole::kActive && enslaved) json["active"] = nic.name;
+    auto role = roles_.find(nic.ifindex);
+    json["ports"].push_back({
+        {"nic", nic.name},
+        {"role", core::ToString(nic.role)},
+        {"carrier", nic_link->carrier},
+        {"enslaved", enslaved},
+        {"since", role != roles_.end() ? nlohmann::json(FormatRfc3339(role->second.since)) : nlohmann::json()},
+    });
+  }
+  return json;
+}
+
+nlohmann::json Daemon::NicJson(const core::NicDecision& nic) const {
+  const core::LinkInfo* link = observed_.Find(nic.ifindex);
+  auto or_null = [](const std::string& value) { return value.empty() ? nlohmann::json() : nlohmann::json(value); };
+  return {
+      {"name", link->name},
+      {"ifindex", nic.ifindex},
+      {"perm_mac", link->perm_mac && !link->perm_mac->IsZero() ? nlohmann::json(link->perm_mac->ToString())
+                                                               : nlohmann::json()},
+      {"mac", link->mac.ToString()},
+      {"path", or_null(link->path)},
+      {"driver", or_null(link->driver)},
+      {"carrier", link->carrier},
+      {"bridge", or_null(nic.bridge)},
+      {"role", core::ToString(nic.role)},
+      {"reason", nic.reason},
+      {"network", nullptr},  // network identification is not implemented yet
+      {"seen", {{"lldp", nullptr}, {"arp", nlohmann::json::array()}, {"ra", nlohmann::json::array()}}},
+  };
+}
+
+nlohmann::json Daemon::StatusJson() const {
+  nlohmann::json bridges = nlohmann::json::array();
+  for (const auto& bridge : decision_.bridges) bridges.push_back(BridgeJson(bridge));
+  nlohmann::json nics = nlohmann::json::array();
+  for (const auto& nic : decision_.nics) nics.push_back(NicJson(nic));
+  return {
+      {"bridges", bridges},
+      {"nics", nics},
+      {"firewall", {{"table", std::string(firewall::kTableFamily) + " " + firewall::kTableName},
+                    {"zero_phase", zero_phase_}}},
+  };
+}
+
+nlohmann::json Daemon::PlanJson() const {
+  const core::Decision decision = DecideNow();
+  const core::Plan plan = core::MakePlan(policy_, decision, observed_, progress_);
+  nlohmann::json actions = nlohmann::json::array();
+  for (const auto& action : plan.actions)
+    actions.push_back({{"action", core::ToString(action.type)}, {"description", action.Describe()}});
+  nlohmann::json blocked = nlohmann::json::object();
+  for (const auto& [bridge, why] : plan.blocked) blocked[bridge] = why;
+  return {{"actions", actions},
+          {"blocked", blocked},
+          {"message", plan.empty() ? "nothing to change" : std::to_string(plan.actions.size()) + " change(s) pending"}};
+}
+
+}  // namespace failoverd

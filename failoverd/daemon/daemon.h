@@ -1,0 +1,92 @@
+// Daemon: owns the policy, the observed state, the persistent state and the
+// progress of one run, and turns every event into the same three steps: update
+// what is observed, Decide, carry out the plan. It talks to the kernel only through
+// KernelOps and Firewall, so unit tests drive it with fakes under a fake clock.
+// Wiring it to real sockets is runner.cc's job.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "failoverd/common/clock.h"
+#include "failoverd/core/decision.h"
+#include "failoverd/core/kernel_ops.h"
+#include "failoverd/core/observed.h"
+#include "failoverd/core/plan.h"
+#include "failoverd/daemon/event_log.h"
+#include "failoverd/daemon/event_loop.h"
+#include "failoverd/daemon/executor.h"
+#include "failoverd/daemon/state_store.h"
+#include "firewall/firewall.h"
+#include "policy/policy.h"
+
+namespace failoverd {
+
+class Daemon {
+ public:
+  Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
+         core::KernelOps& kernel, firewall::Firewall& firewall);
+
+  // Start: state file, zero-phase firewall (with the zones of bridges that already
+  // exist, in the same transaction), adoption, then the first reconcile. An error
+  // means the daemon must not run (e.g. the zero phase could not be installed).
+  Status Start();
+
+  // Events from the kernel edge.
+  void OnLinkChanged(const core::LinkInfo& link);
+  void OnLinkRemoved(int ifindex);
+  // Re-read every link from the kernel (after a netlink overflow or a udev event).
+  void Resync();
+  // Decide and carry out the plan until nothing is left to do.
+  void Reconcile();
+
+  nlohmann::json StatusJson() const;
+  nlohmann::json PlanJson() const;  // what would change now, and why
+  EventLog& events() { return events_; }
+  const policy::Policy& policy() const { return policy_; }
+  const core::Decision& last_decision() const { return decision_; }
+
+ private:
+  core::Decision DecideNow() const;
+  void RecordNames(const core::Decision& decision);
+  void LogRoleChanges(const core::Decision& decision);
+  void ScheduleWakeup(std::optional<MonoTime> when);
+  nlohmann::json BridgeJson(const core::BridgeDecision& bridge) const;
+  nlohmann::json NicJson(const core::NicDecision& nic) const;
+
+  policy::Policy policy_;
+  std::string machine_id_;
+  const Clock& clock_;
+  EventLoop& loop_;
+  core::KernelOps& kernel_;
+  firewall::Firewall& firewall_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  EventLog events_;
+  StateStore state_;
+  Executor executor_;
+  core::ObservedState observed_;
+  core::Progress progress_;
+  core::Decision decision_;
+  std::map<std::string, std::string> blocked_;  // bridges that cannot be set up, and why
+  bool zero_phase_ = false;
+  bool reconciling_ = false;
+
+  struct RoleRecord {
+    core::NicRole role;
+    std::string bridge;
+    std::chrono::system_clock::time_point since;
+  };
+  std::map<int, RoleRecord> roles_;  // by ifindex
+
+  std::optional<EventLoop::TimerId> wakeup_timer_;
+  std::optional<EventLoop::TimerId> retry_timer_;
+  int retry_delay_ms_ = 0;
+};
+
+}  // namespace failoverd

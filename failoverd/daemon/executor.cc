@@ -1,0 +1,133 @@
+#include "failoverd/daemon/executor.h"
+
+#include "failoverd/daemon/logging.h"
+
+namespace failoverd {
+
+using core::Action;
+
+Executor::Executor(core::KernelOps& kernel, firewall::Firewall& firewall, EventLog& events, const Clock& clock)
+    : kernel_(kernel), firewall_(firewall), events_(events), clock_(clock), log_(GetLogger("engine")) {}
+
+int Executor::BridgeIfindex(const std::string& name, const core::ObservedState& observed) const {
+  auto created = created_bridges_.find(name);
+  if (created != created_bridges_.end()) return created->second;
+  const core::LinkInfo* link = observed.FindByName(name);
+  return link && link->is_bridge() ? link->ifindex : 0;
+}
+
+Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Plan& plan,
+                                    const core::ObservedState& observed, core::Progress& progress) {
+  created_bridges_.clear();
+  Outcome outcome;
+  std::set<int> failed_nics;
+  std::set<std::string> failed_bridges;
+  for (const Action& action : plan.actions) {
+    if ((action.ifindex && failed_nics.count(action.ifindex)) ||
+        (!action.bridge.empty() && failed_bridges.count(action.bridge) && action.type != Action::Type::kDetach)) {
+      log_->info("{}: skipped, an earlier step failed", action.Describe());
+      continue;
+    }
+    log_->debug("{}", action.Describe());
+    const Status status = Run(policy, action, observed, progress);
+    if (status.ok()) {
+      ++outcome.done;
+      continue;
+    }
+    const std::string subject = action.bridge.empty() ? action.name : action.bridge;
+    log_->error("{}: {} failed: {}", subject, core::ToString(action.type), status.message());
+    events_.Add(clock_.WallNow(), "error", subject + ": " + core::ToString(action.type) + " failed: " + status.message());
+    if (action.type == Action::Type::kInstallZone) {
+      // The bridge stays down: no bridge without its firewall. Not retried until reload.
+      progress.bridge_errors[action.bridge] = "firewall zone not installed: " + status.message();
+      failed_bridges.insert(action.bridge);
+      continue;
+    }
+    ++outcome.failed;
+    if (action.ifindex) failed_nics.insert(action.ifindex);
+    if (action.type == Action::Type::kCreateBridge || action.type == Action::Type::kConfigureL3 ||
+        action.type == Action::Type::kBridgeUp)
+      failed_bridges.insert(action.bridge);
+  }
+  return outcome;
+}
+
+Status Executor::Run(const policy::Policy& policy, const Action& action, const core::ObservedState& observed,
+                     core::Progress& progress) {
+  switch (action.type) {
+    case Action::Type::kRename: {
+      if (Status down = kernel_.SetLinkUp(action.ifindex, false); !down) return down;
+      return kernel_.SetLinkName(action.ifindex, action.name);
+    }
+    case Action::Type::kPrepareNic: {
+      Status status = kernel_.PrepareNic(action.name);
+      if (status) progress.prepared_nics.insert(action.ifindex);
+      return status;
+    }
+    case Action::Type::kLinkUp:
+      return kernel_.SetLinkUp(action.ifindex, true);
+    case Action::Type::kCreateBridge: {
+      auto ifindex = kernel_.CreateBridge(action.spec);
+      if (!ifindex) return ifindex.status();
+      created_bridges_[action.bridge] = *ifindex;
+      events_.Add(clock_.WallNow(), "bridge", action.Describe());
+      return Status::Ok();
+    }
+    case Action::Type::kInstallZone: {
+      Status status = InstallZone(policy, action.bridge);
+      if (status) {
+        progress.zoned_bridges.insert(action.bridge);
+        events_.Add(clock_.WallNow(), "firewall", action.Describe());
+      }
+      return status;
+    }
+    case Action::Type::kConfigureL3: {
+      const policy::Bridge* bridge = policy.FindBridge(action.bridge);
+      const int ifindex = BridgeIfindex(action.bridge, observed);
+      if (!bridge || !ifindex) return Status::Error("bridge not found");
+      Status status = ConfigureL3(*bridge, ifindex);
+      if (status) progress.configured_bridges.insert(action.bridge);
+      return status;
+    }
+    case Action::Type::kBridgeUp: {
+      const int ifindex = BridgeIfindex(action.bridge, observed);
+      if (!ifindex) return Status::Error("bridge not found");
+      return kernel_.SetLinkUp(ifindex, true);
+    }
+    case Action::Type::kDetach: {
+      Status status = kernel_.SetMaster(action.ifindex, 0);
+      if (status) events_.Add(clock_.WallNow(), "port", action.Describe());
+      return status;
+    }
+    case Action::Type::kAttach: {
+      const int ifindex = BridgeIfindex(action.bridge, observed);
+      if (!ifindex) return Status::Error("bridge " + action.bridge + " not found");
+      Status status = kernel_.SetMaster(action.ifindex, ifindex);
+      if (status) events_.Add(clock_.WallNow(), "port", action.Describe());
+      return status;
+    }
+    case Action::Type::kAnnounce: {
+      const int ifindex = BridgeIfindex(action.bridge, observed);
+      if (!ifindex) return Status::Error("bridge " + action.bridge + " not found");
+      return kernel_.Announce(action.ifindex, ifindex);
+    }
+  }
+  return Status::Error("unknown action");
+}
+
+Status Executor::InstallZone(const policy::Policy& policy, const std::string& bridge_name) {
+  const policy::Bridge* bridge = policy.FindBridge(bridge_name);
+  if (!bridge) return Status::Error("bridge not in policy");
+  auto zone = firewall::LoadZone(policy.daemon.zones_dir, bridge->zone);
+  if (!zone) return zone.status();
+  return firewall_.Apply(firewall::InstallZoneScript({bridge_name, *zone}));
+}
+
+Status Executor::ConfigureL3(const policy::Bridge& bridge, int ifindex) {
+  for (const auto& address : bridge.addresses)
+    if (Status status = kernel_.EnsureAddress(ifindex, address); !status) return status;
+  if (bridge.gateway) return kernel_.EnsureDefaultRoute(ifindex, *bridge.gateway);
+  return Status::Ok();
+}
+
+}  // namespace failoverd

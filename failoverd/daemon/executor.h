@@ -1,0 +1,48 @@
+// Executor: carries out a plan against the kernel, one acknowledged request at a
+// time, in the plan's order. A failed action is logged with its reason and the
+// actions that depend on it (same NIC, same bridge) are skipped; independent ones
+// still run, so one broken bridge never holds up another's failover.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "failoverd/core/kernel_ops.h"
+#include "failoverd/core/observed.h"
+#include "failoverd/core/plan.h"
+#include "failoverd/daemon/event_log.h"
+#include "firewall/firewall.h"
+#include "policy/policy.h"
+
+namespace failoverd {
+
+class Executor {
+ public:
+  Executor(core::KernelOps& kernel, firewall::Firewall& firewall, EventLog& events, const Clock& clock);
+
+  struct Outcome {
+    int done = 0;
+    int failed = 0;  // failures worth retrying (zone failures are final until reload)
+  };
+  Outcome Execute(const policy::Policy& policy, const core::Plan& plan,
+                  const core::ObservedState& observed, core::Progress& progress);
+
+ private:
+  Status Run(const policy::Policy& policy, const core::Action& action, const core::ObservedState& observed,
+             core::Progress& progress);
+  Status InstallZone(const policy::Policy& policy, const std::string& bridge);
+  Status ConfigureL3(const policy::Bridge& bridge, int ifindex);
+  int BridgeIfindex(const std::string& name, const core::ObservedState& observed) const;
+
+  core::KernelOps& kernel_;
+  firewall::Firewall& firewall_;
+  EventLog& events_;
+  const Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::map<std::string, int> created_bridges_;  // name -> ifindex, for bridges created in this plan
+};
+
+}  // namespace failoverd

@@ -1,0 +1,203 @@
+#include "failoverd/daemon/runner.h"
+
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+
+#include "failoverd/control/control_server.h"
+#include "failoverd/daemon/control_commands.h"
+#include "failoverd/daemon/daemon.h"
+#include "failoverd/daemon/event_loop.h"
+#include "failoverd/daemon/logging.h"
+#include "failoverd/kernel/link_monitor.h"
+#include "failoverd/kernel/rtnl_ops.h"
+#include "failoverd/kernel/udev_monitor.h"
+#include "firewall/nft_firewall.h"
+
+namespace failoverd {
+
+std::string ReadMachineId() {
+  std::ifstream in("/etc/machine-id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+namespace {
+
+// Connects the kernel's event sources to the daemon.
+class EventSources {
+ public:
+  EventSources(EventLoop& loop, Daemon& daemon, const policy::Policy& policy)
+      : loop_(loop),
+        daemon_(daemon),
+        udev_(policy.daemon.udev_source == policy::UdevSource::kUdev ? "udev" : "kernel"),
+        log_(GetLogger("daemon")) {}
+
+  Status Open() {
+    if (Status opened = links_.Open(); !opened) return opened;
+    if (Status added = loop_.AddFd(links_.fd(), [this] { OnLinkEvents(); }); !added) return added;
+    if (Status opened = udev_.Open(); !opened) {
+      // Without udev events failoverd still sees every link through rtnetlink.
+      log_->warn("udev monitor unavailable, relying on rtnetlink alone: {}", opened.message());
+      return Status::Ok();
+    }
+    return loop_.AddFd(udev_.fd(), [this] { OnDeviceEvents(); });
+  }
+
+ private:
+  void OnLinkEvents() {
+    bool overflow = false;
+    const auto events = links_.Read(&overflow);
+    if (overflow) {
+      log_->warn("netlink event queue overflowed; re-reading every link");
+      daemon_.Resync();
+      return;
+    }
+    for (const auto& event : events) {
+      if (event.type == kernel::LinkEvent::Type::kRemoved) daemon_.OnLinkRemoved(event.link.ifindex);
+      else daemon_.OnLinkChanged(event.link);
+    }
+  }
+
+  void OnDeviceEvents() {
+    const auto events = udev_.Read();
+    if (events.empty()) return;
+    for (const auto& event : events) GetLogger("udev")->debug("{}: uevent {}", event.name, static_cast<int>(event.action));
+    // udev tells us a device was (re)processed: its path, driver and readiness may
+    // have changed, which rtnetlink does not report. Re-read the links.
+    daemon_.Resync();
+  }
+
+  EventLoop& loop_;
+  Daemon& daemon_;
+  kernel::LinkMonitor links_;
+  kernel::UdevMonitor udev_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace
+
+int RunDaemon(const policy::Policy& policy) {
+  auto log = GetLogger("daemon");
+  SystemClock clock;
+  EventLoop loop(clock);
+  if (Status ok = loop.Init(); !ok) {
+    log->critical("{}", ok.message());
+    return 1;
+  }
+  kernel::RtnlOps kernel_ops;
+  if (Status ok = kernel_ops.Open(); !ok) {
+    log->critical("cannot open netlink: {}", ok.message());
+    return 1;
+  }
+  firewall::NftFirewall firewall;
+  Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall);
+
+  // Subscribe before the first dump so no change between the two is missed.
+  EventSources sources(loop, daemon, policy);
+  if (Status ok = sources.Open(); !ok) {
+    log->critical("cannot watch links: {}", ok.message());
+    return 1;
+  }
+  if (Status ok = daemon.Start(); !ok) {
+    log->critical("{}", ok.message());
+    return 1;
+  }
+
+  ControlServer control(loop, clock, policy.daemon.control_socket, policy.daemon.control_group,
+                        [&](const Request& request, const PeerCred& peer) {
+                          return HandleControlCommand(daemon, request, control.CanChangeState(peer));
+                        });
+  if (Status ok = control.Listen(); !ok) {
+    log->critical("control socket {}: {}", policy.daemon.control_socket, ok.message());
+    return 1;
+  }
+  daemon.events().SetListener([&control](const LoggedEvent& event) { control.Broadcast(event.ToJson()); });
+
+  auto stop = [&] {
+    log->info("stopping; bridges, ports and firewall stay as they are");
+    sd_notify(0, "STOPPING=1");
+    loop.Stop();
+  };
+  loop.AddSignal(SIGTERM, stop);
+  loop.AddSignal(SIGINT, stop);
+  loop.AddSignal(SIGHUP, [&] { log->warn("reload is not implemented yet; restart failoverd to apply a new policy"); });
+  signal(SIGPIPE, SIG_IGN);
+
+  sd_notify(0, "READY=1");
+  log->info("ready: {} bridge(s), control socket {}", policy.bridges.size(), policy.daemon.control_socket);
+  if (Status ok = loop.Run(); !ok) {
+    log->critical("{}", ok.message());
+    return 1;
+  }
+  daemon.events().SetListener(nullptr);
+  return 0;
+}
+
+int PrintDryRun(const policy::Policy& policy) {
+  SystemClock clock;
+  kernel::RtnlOps kernel_ops;
+  if (Status ok = kernel_ops.Open(); !ok) {
+    std::fprintf(stderr, "failoverd: cannot open netlink: %s\n", ok.message().c_str());
+    return 1;
+  }
+  auto links = kernel_ops.DumpLinks();
+  if (!links) {
+    std::fprintf(stderr, "failoverd: cannot read links: %s\n", links.message().c_str());
+    return 1;
+  }
+  core::ObservedState observed;
+  observed.ReplaceAll(*links, clock.Now());
+  StateStore state(policy.daemon.state_dir);
+  if (Status loaded = state.Load(); !loaded) std::fprintf(stderr, "failoverd: %s (ignored)\n", loaded.message().c_str());
+  const core::Decision decision = core::Decide({policy, observed, state.names(), ReadMachineId(), clock.Now()});
+  core::Progress progress;
+  std::printf("firewall: replace table inet failoverd with the zero phase (input/forward drop)\n");
+  for (const auto& bridge : policy.bridges) {
+    const core::LinkInfo* link = observed.FindByName(bridge.name);
+    if (link && link->is_bridge()) {
+      progress.zoned_bridges.insert(bridge.name);
+      std::printf("firewall: keep zone '%s' of existing bridge %s in the same transaction\n", bridge.zone.c_str(),
+                  bridge.name.c_str());
+    }
+  }
+  const core::Plan plan = core::MakePlan(policy, decision, observed, progress);
+  for (const auto& action : plan.actions) std::printf("%s\n", action.Describe().c_str());
+  for (const auto& [bridge, why] : plan.blocked) std::printf("%s: cannot be set up: %s\n", bridge.c_str(), why.c_str());
+  if (plan.empty()) std::printf("nothing else to change\n");
+  return 0;
+}
+
+int CheckZones(const policy::Policy& policy) {
+  int problems = 0;
+  std::vector<firewall::BridgeZone> zones;
+  for (const auto& bridge : policy.bridges) {
+    auto zone = firewall::LoadZone(policy.daemon.zones_dir, bridge.zone);
+    if (!zone) {
+      std::fprintf(stderr, "%s\n", zone.message().c_str());
+      ++problems;
+      continue;
+    }
+    zones.push_back({bridge.name, *zone});
+  }
+  if (problems) return 2;
+  if (geteuid() != 0) {
+    std::printf("zones parsed; not root, so the ruleset was not checked against nftables\n");
+    return 0;
+  }
+  // A dry run: the kernel checks the whole transaction and commits nothing.
+  firewall::NftFirewall firewall;
+  std::string script = firewall::ZeroPhaseScript(zones);
+  if (Status ok = firewall.Check(script); !ok) {
+    std::fprintf(stderr, "%s: generated ruleset rejected by nftables: %s\n", policy.daemon.zones_dir.c_str(),
+                 ok.message().c_str());
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace failoverd

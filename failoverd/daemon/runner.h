@@ -1,0 +1,25 @@
+// The daemon's wiring: builds the real kernel edge (netlink, udev, nftables),
+// the event loop and the control socket, hands them to each other and runs until
+// SIGTERM/SIGINT. Nothing here decides anything.
+#pragma once
+
+#include <string>
+
+#include "policy/policy.h"
+
+namespace failoverd {
+
+// Runs the daemon; returns the process exit code.
+int RunDaemon(const policy::Policy& policy);
+
+// Prints what the daemon would change on this host now (renames, bridges,
+// attachments, firewall) without changing anything; returns the exit code.
+int PrintDryRun(const policy::Policy& policy);
+
+// Validates the zone files the policy names (and, as root, the generated ruleset
+// with an nft dry run); prints PATH:LINE:COLUMN problems; returns 0 or 2.
+int CheckZones(const policy::Policy& policy);
+
+std::string ReadMachineId();
+
+}  // namespace failoverd

@@ -1,0 +1,44 @@
+// LinkMonitor: the rtnetlink event socket. Subscribed to RTNLGRP_LINK, it turns
+// the kernel's link notifications into LinkEvents carrying the same complete
+// LinkInfo that RtnlOps::DumpLinks produces (same parser, same enrichment).
+// The daemon's event loop owns it, polls fd() and calls Read() when readable.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "failoverd/common/status.h"
+#include "failoverd/kernel/link_event.h"
+
+struct mnl_socket;
+struct udev;
+namespace spdlog {
+class logger;
+}
+
+namespace failoverd::kernel {
+
+class LinkMonitor {
+ public:
+  LinkMonitor();
+  ~LinkMonitor();
+  LinkMonitor(const LinkMonitor&) = delete;
+  LinkMonitor& operator=(const LinkMonitor&) = delete;
+
+  // Opens the non-blocking socket, joins RTNLGRP_LINK, sizes the receive buffer.
+  Status Open();
+  int fd() const;
+
+  // Reads every pending notification without blocking. Sets *overflow to true
+  // if the kernel dropped notifications (ENOBUFS): the picture is then stale
+  // and the caller must re-dump the links. The events read are still returned.
+  std::vector<LinkEvent> Read(bool* overflow);
+
+ private:
+  mnl_socket* socket_ = nullptr;
+  udev* udev_ = nullptr;
+  std::vector<uint8_t> buffer_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace failoverd::kernel

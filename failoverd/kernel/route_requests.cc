@@ -1,0 +1,155 @@
+#include "failoverd/kernel/route_requests.h"
+
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/route.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace failoverd::kernel {
+
+namespace {
+
+struct AddrDeleter {
+  void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct RtnlAddrDeleter {
+  void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct RouteDeleter {
+  void operator()(rtnl_route* r) const { rtnl_route_put(r); }
+};
+struct MsgDeleter {
+  void operator()(nl_msg* m) const { nlmsg_free(m); }
+};
+using AddrPtr = std::unique_ptr<nl_addr, AddrDeleter>;
+
+int AddressFamily(IpFamily family) { return family == IpFamily::kV4 ? AF_INET : AF_INET6; }
+
+AddrPtr ToNlAddr(const IpAddress& ip, int prefix_length) {
+  AddrPtr addr(nl_addr_build(AddressFamily(ip.family), ip.bytes.data(), ip.size()));
+  if (addr) nl_addr_set_prefixlen(addr.get(), prefix_length);
+  return addr;
+}
+
+Status LibnlError(const std::string& what, int err) {
+  return Status::Error(what + ": " + nl_geterror(err));
+}
+
+// Copies a libnl message into an owned buffer for NetlinkRequester.
+NetlinkMessage Copy(nl_msg* msg) {
+  const nlmsghdr* nlh = nlmsg_hdr(msg);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(nlh);
+  return NetlinkMessage(bytes, bytes + nlh->nlmsg_len);
+}
+
+Result<std::unique_ptr<rtnl_addr, RtnlAddrDeleter>> MakeAddress(int ifindex, const IpAddress& ip,
+                                                                int prefix_length) {
+  std::unique_ptr<rtnl_addr, RtnlAddrDeleter> addr(rtnl_addr_alloc());
+  AddrPtr local = ToNlAddr(ip, prefix_length);
+  if (!addr || !local) return Status::Error("out of memory");
+  rtnl_addr_set_ifindex(addr.get(), ifindex);
+  rtnl_addr_set_family(addr.get(), AddressFamily(ip.family));
+  if (int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0)
+    return LibnlError("address", err);
+  rtnl_addr_set_prefixlen(addr.get(), prefix_length);
+  return addr;
+}
+
+}  // namespace
+
+Result<NetlinkMessage> BuildAddAddressRequest(int ifindex, const IpPrefix& prefix) {
+  auto addr = MakeAddress(ifindex, prefix.address, prefix.length);
+  if (!addr.ok()) return addr.status();
+  nl_msg* raw = nullptr;
+  if (int err = rtnl_addr_build_add_request(addr.value().get(), NLM_F_EXCL, &raw); err < 0)
+    return LibnlError("build address request", err);
+  std::unique_ptr<nl_msg, MsgDeleter> msg(raw);
+  return Copy(msg.get());
+}
+
+Result<NetlinkMessage> BuildDeleteAddressRequest(const KernelAddress& address) {
+  auto addr = MakeAddress(address.ifindex, address.prefix.address, address.prefix.length);
+  if (!addr.ok()) return addr.status();
+  nl_msg* raw = nullptr;
+  if (int err = rtnl_addr_build_delete_request(addr.value().get(), 0, &raw); err < 0)
+    return LibnlError("build address request", err);
+  std::unique_ptr<nl_msg, MsgDeleter> msg(raw);
+  return Copy(msg.get());
+}
+
+Result<NetlinkMessage> BuildAddDefaultRouteRequest(int ifindex, const IpAddress& gateway) {
+  std::unique_ptr<rtnl_route, RouteDeleter> route(rtnl_route_alloc());
+  // The default destination is an empty address of the family with prefix length 0.
+  AddrPtr dst(nl_addr_alloc(0));
+  AddrPtr via = ToNlAddr(gateway, gateway.family == IpFamily::kV4 ? 32 : 128);
+  rtnl_nexthop* nexthop = rtnl_route_nh_alloc();
+  if (!route || !dst || !via || !nexthop) {
+    if (nexthop) rtnl_route_nh_free(nexthop);
+    return Status::Error("out of memory");
+  }
+  const int family = AddressFamily(gateway.family);
+  nl_addr_set_family(dst.get(), family);
+  nl_addr_set_prefixlen(dst.get(), 0);
+  rtnl_route_set_family(route.get(), static_cast<uint8_t>(family));
+  if (int err = rtnl_route_set_dst(route.get(), dst.get()); err < 0) {
+    rtnl_route_nh_free(nexthop);
+    return LibnlError("route", err);
+  }
+  rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+  rtnl_route_set_protocol(route.get(), RTPROT_STATIC);
+  rtnl_route_set_scope(route.get(), RT_SCOPE_UNIVERSE);
+  rtnl_route_set_type(route.get(), RTN_UNICAST);
+  rtnl_route_nh_set_ifindex(nexthop, ifindex);
+  rtnl_route_nh_set_gateway(nexthop, via.get());
+  rtnl_route_add_nexthop(route.get(), nexthop);  // the route owns it from here
+  nl_msg* raw = nullptr;
+  if (int err = rtnl_route_build_add_request(route.get(), NLM_F_EXCL, &raw); err < 0)
+    return LibnlError("build route request", err);
+  std::unique_ptr<nl_msg, MsgDeleter> msg(raw);
+  return Copy(msg.get());
+}
+
+NetlinkMessage BuildRouteDumpRequest(IpFamily family) {
+  NetlinkMessage message(NLMSG_SPACE(sizeof(rtmsg)), 0);
+  auto* nlh = reinterpret_cast<nlmsghdr*>(message.data());
+  nlh->nlmsg_len = static_cast<uint32_t>(message.size());
+  nlh->nlmsg_type = RTM_GETROUTE;
+  auto* rtm = static_cast<rtmsg*>(NLMSG_DATA(nlh));
+  rtm->rtm_family = static_cast<unsigned char>(AddressFamily(family));
+  return message;
+}
+
+std::optional<DefaultRoute> ParseDefaultRoute(const nlmsghdr* nlh) {
+  if (nlh->nlmsg_type != RTM_NEWROUTE) return std::nullopt;
+  rtnl_route* raw = nullptr;
+  // libnl's parser takes a mutable header but does not modify it.
+  if (rtnl_route_parse(const_cast<nlmsghdr*>(nlh), &raw) < 0) return std::nullopt;
+  std::unique_ptr<rtnl_route, RouteDeleter> route(raw);
+  nl_addr* dst = rtnl_route_get_dst(route.get());
+  if (rtnl_route_get_table(route.get()) != RT_TABLE_MAIN ||
+      rtnl_route_get_type(route.get()) != RTN_UNICAST || !dst || nl_addr_get_prefixlen(dst) != 0 ||
+      rtnl_route_get_nnexthops(route.get()) != 1) {
+    return std::nullopt;
+  }
+  rtnl_nexthop* nexthop = rtnl_route_nexthop_n(route.get(), 0);
+  DefaultRoute result;
+  result.ifindex = rtnl_route_nh_get_ifindex(nexthop);
+  if (nl_addr* gw = rtnl_route_nh_get_gateway(nexthop)) {
+    IpAddress ip;
+    ip.family = nl_addr_get_family(gw) == AF_INET ? IpFamily::kV4 : IpFamily::kV6;
+    if (nl_addr_get_len(gw) == ip.size()) {
+      std::memcpy(ip.bytes.data(), nl_addr_get_binary_addr(gw), ip.size());
+      result.gateway = ip;
+    }
+  }
+  return result;
+}
+
+}  // namespace failoverd::kernel

@@ -1,0 +1,37 @@
+// Address and route requests built with libnl-route's objects (rtnl_addr,
+// rtnl_route): libnl-route 3.7 covers these completely, so we let it lay out
+// the messages and send them on our own request socket (NetlinkRequester) to get
+// the kernel's errno and extended ack back unchanged.
+#pragma once
+
+#include <optional>
+
+#include "failoverd/common/net_types.h"
+#include "failoverd/common/status.h"
+#include "failoverd/kernel/address_dump.h"
+#include "failoverd/kernel/netlink_requester.h"
+
+struct nlmsghdr;
+
+namespace failoverd::kernel {
+
+// RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL: the kernel answers EEXIST if the
+// address is already there.
+Result<NetlinkMessage> BuildAddAddressRequest(int ifindex, const IpPrefix& prefix);
+// RTM_DELADDR for an address read from the kernel.
+Result<NetlinkMessage> BuildDeleteAddressRequest(const KernelAddress& address);
+// RTM_NEWROUTE, NLM_F_CREATE|NLM_F_EXCL: main table, default destination of
+// the gateway's family, via `gateway` out of `ifindex`, static protocol.
+Result<NetlinkMessage> BuildAddDefaultRouteRequest(int ifindex, const IpAddress& gateway);
+// RTM_GETROUTE dump request for one family.
+NetlinkMessage BuildRouteDumpRequest(IpFamily family);
+
+// A main-table default route read from an RTM_NEWROUTE message (single next hop).
+struct DefaultRoute {
+  int ifindex = 0;
+  std::optional<IpAddress> gateway;
+};
+// nullopt unless the message is a main-table unicast default route.
+std::optional<DefaultRoute> ParseDefaultRoute(const nlmsghdr* nlh);
+
+}  // namespace failoverd::kernel

@@ -1,0 +1,294 @@
+#include "failoverd/kernel/rtnl_ops.h"
+
+#include <libmnl/libmnl.h>
+#include <libudev.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "failoverd/kernel/address_dump.h"
+#include "failoverd/kernel/announce.h"
+#include "failoverd/kernel/device_info.h"
+#include "failoverd/kernel/kernel_log.h"
+#include "failoverd/kernel/link_parser.h"
+#include "failoverd/kernel/route_requests.h"
+#include "failoverd/kernel/sysctl.h"
+
+namespace failoverd::kernel {
+
+namespace {
+
+// The bridge takes its timers as clock_t, in USER_HZ (1/100 s) ticks.
+constexpr int kUserHz = 100;
+// br_set_forward_delay() accepts at most 30 s when STP is on.
+constexpr int kMaxForwardDelaySeconds = 30;
+
+ifinfomsg* PutLinkHeader(nlmsghdr* nlh, int ifindex) {
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  return ifi;
+}
+
+// Statistics make every link message several hundred bytes longer and we never
+// read them; kernels that do not know the filter ignore it.
+void SkipStats(nlmsghdr* nlh) { mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS); }
+
+bool ValidNewName(const std::string& name) {
+  return !name.empty() && name.size() < IFNAMSIZ &&
+         name.find_first_of("/: \t\n") == std::string::npos;
+}
+
+}  // namespace
+
+RtnlOps::RtnlOps() : log_(ComponentLogger(kNetlinkLogger)) {}
+
+RtnlOps::~RtnlOps() {
+  if (udev_) udev_unref(udev_);
+}
+
+Status RtnlOps::Open() {
+  if (Status status = rtnl_.Open(); !status.ok()) return status;
+  if (!udev_) {
+    udev_ = udev_new();
+    // Not fatal: links then carry no ID_PATH, which only matters for path-based policies.
+    if (!udev_) log_->warn("udev context: {}; links will have no udev path", std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+std::string RtnlOps::NameOf(int ifindex) {
+  char name[IF_NAMESIZE] = {};
+  if (ifindex > 0 && if_indextoname(static_cast<unsigned>(ifindex), name)) return name;
+  return "ifindex " + std::to_string(ifindex);
+}
+
+Result<std::vector<core::LinkInfo>> RtnlOps::DumpLinks() {
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
+  PutLinkHeader(nlh, 0);
+  SkipStats(nlh);
+  std::vector<NetlinkMessage> messages;
+  const NetlinkReply reply = rtnl_.Dump(nlh, &messages);
+  if (!reply.ok()) return ReplyStatus("dump links", reply);
+  std::vector<core::LinkInfo> links;
+  links.reserve(messages.size());
+  for (const NetlinkMessage& message : messages) {
+    auto link = ParseLinkMessage(Header(message));
+    if (!link) continue;
+    EnrichLinkInfo(*link, udev_);
+    links.push_back(std::move(*link));
+  }
+  log_->debug("dumped {} links", links.size());
+  return links;
+}
+
+Result<core::LinkInfo> RtnlOps::QueryLink(nlmsghdr* request, const std::string& what) {
+  SkipStats(request);
+  std::vector<NetlinkMessage> replies;
+  const NetlinkReply reply = rtnl_.Request(request, &replies);
+  if (!reply.ok()) return ReplyStatus(what, reply);
+  for (const NetlinkMessage& message : replies) {
+    if (auto link = ParseLinkMessage(Header(message))) return *link;
+  }
+  return Status::Error(what + ": no link in the kernel's answer");
+}
+
+Result<core::LinkInfo> RtnlOps::GetLink(int ifindex) {
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
+  PutLinkHeader(nlh, ifindex);
+  auto link = QueryLink(nlh, "ifindex " + std::to_string(ifindex) + ": get link");
+  if (link.ok()) EnrichLinkInfo(link.value(), udev_);
+  return link;
+}
+
+Result<core::LinkInfo> RtnlOps::GetLinkByName(const std::string& name) {
+  if (!ValidNewName(name)) return Status::Error(name + ": invalid interface name");
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
+  PutLinkHeader(nlh, 0);
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  auto link = QueryLink(nlh, name + ": get link");
+  if (link.ok()) EnrichLinkInfo(link.value(), udev_);
+  return link;
+}
+
+Status RtnlOps::ChangeLink(nlmsghdr* request, const std::string& what) {
+  return ReplyStatus(what, rtnl_.Request(request));
+}
+
+Status RtnlOps::SetLinkName(int ifindex, const std::string& name) {
+  const std::string old_name = NameOf(ifindex);
+  const std::string what = old_name + ": rename to " + name;
+  if (!ValidNewName(name)) return Status::Error(what + ": invalid interface name");
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_SETLINK, 0);
+  PutLinkHeader(nlh, ifindex);
+  // With ifi_index set, IFLA_IFNAME means "rename". Kernels before 6.2 refuse
+  // (EBUSY) while the link is up, hence the contract's "bring it down first".
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  Status status = ChangeLink(nlh, what);
+  if (status.ok()) log_->info("{}: renamed to {}", old_name, name);
+  return status;
+}
+
+Status RtnlOps::SetLinkUp(int ifindex, bool up) {
+  const std::string name = NameOf(ifindex);
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_SETLINK, 0);
+  ifinfomsg* ifi = PutLinkHeader(nlh, ifindex);
+  ifi->ifi_change = IFF_UP;  // only this flag is touched
+  ifi->ifi_flags = up ? IFF_UP : 0;
+  Status status = ChangeLink(nlh, name + (up ? ": set up" : ": set down"));
+  if (status.ok()) log_->info("{}: {}", name, up ? "up" : "down");
+  return status;
+}
+
+Status RtnlOps::SetMaster(int ifindex, int master_ifindex) {
+  const std::string name = NameOf(ifindex);
+  const std::string master = master_ifindex ? NameOf(master_ifindex) : "";
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_SETLINK, 0);
+  PutLinkHeader(nlh, ifindex);
+  // IFLA_MASTER 0 releases the link from whatever bridge it is in.
+  mnl_attr_put_u32(nlh, IFLA_MASTER, static_cast<uint32_t>(master_ifindex));
+  const std::string what =
+      master_ifindex ? name + ": set master " + master : name + ": release from bridge";
+  Status status = ChangeLink(nlh, what);
+  if (status.ok()) {
+    if (master_ifindex)
+      log_->info("{}: enslaved to {}", name, master);
+    else
+      log_->info("{}: released from its bridge", name);
+  }
+  return status;
+}
+
+Result<int> RtnlOps::CreateBridge(const core::BridgeSpec& spec) {
+  const std::string what = spec.name + ": create bridge";
+  if (!ValidNewName(spec.name)) return Status::Error(what + ": invalid interface name");
+  if (spec.forward_delay_s < 0 || spec.forward_delay_s > kMaxForwardDelaySeconds)
+    return Status::Error(what + ": forward delay must be 0.." +
+                         std::to_string(kMaxForwardDelaySeconds) + " s");
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  PutLinkHeader(nlh, 0);  // created administratively down: no IFF_UP
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, spec.name.c_str());
+  // A bridge given an address keeps it (addr_assign_type NET_ADDR_SET); one
+  // without follows the lowest port MAC, which would change with every failover.
+  if (!spec.mac.IsZero())
+    mnl_attr_put(nlh, IFLA_ADDRESS, spec.mac.bytes.size(), spec.mac.bytes.data());
+  nlattr* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+  nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  // The kernel applies IFLA_BR_FORWARD_DELAY before IFLA_BR_STP_STATE and only
+  // range-checks it (2..30 s) when STP is already on, so a new bridge accepts
+  // any delay here; with STP off the delay does not hold ports back.
+  mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY,
+                   static_cast<uint32_t>(spec.forward_delay_s * kUserHz));
+  mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, spec.stp ? 1 : 0);
+  mnl_attr_nest_end(nlh, data);
+  mnl_attr_nest_end(nlh, linkinfo);
+  if (Status status = ReplyStatus(what, rtnl_.Request(nlh)); !status.ok()) return status;
+
+  RequestBuffer get_buffer;
+  nlmsghdr* get = StartRequest(get_buffer, RTM_GETLINK, 0);
+  PutLinkHeader(get, 0);
+  mnl_attr_put_strz(get, IFLA_IFNAME, spec.name.c_str());
+  auto link = QueryLink(get, what);
+  if (!link.ok()) return link.status();
+  log_->info("{}: bridge created (ifindex {}, mac {}, stp {}, forward delay {} s)", spec.name,
+             link->ifindex, link->mac.ToString(), spec.stp ? "on" : "off", spec.forward_delay_s);
+  return link->ifindex;
+}
+
+Status RtnlOps::PrepareNic(const std::string& name) {
+  if (!ValidNewName(name)) return Status::Error(name + ": invalid interface name");
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
+  PutLinkHeader(nlh, 0);
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  auto link = QueryLink(nlh, name + ": prepare");
+  if (!link.ok()) return link.status();
+
+  // Sysctls first: once IPv6 is off and accept_ra is 0, no address can come
+  // back (SLAAC, link-local on the next link-up) between the dump and the deletes.
+  if (Status status = ApplyNicSysctls(name); !status.ok()) return status;
+
+  auto addresses = DumpAddresses(rtnl_, link->ifindex);
+  if (!addresses.ok()) return Status::Error(name + ": prepare: " + addresses.message());
+  int removed = 0;
+  for (const KernelAddress& address : addresses.value()) {
+    const std::string what = name + ": delete address " + address.prefix.ToString();
+    auto request = BuildDeleteAddressRequest(address);
+    if (!request.ok()) return Status::Error(what + ": " + request.message());
+    const NetlinkReply reply = rtnl_.Request(request.value());
+    // Deleting a primary IPv4 address takes its secondaries with it (unless
+    // promote_secondaries is set), so later deletes may find them gone.
+    if (reply.error == -EADDRNOTAVAIL) continue;
+    if (Status status = ReplyStatus(what, reply); !status.ok()) return status;
+    ++removed;
+  }
+  log_->info("{}: prepared as a NIC (removed {} addresses, IPv6 off, ARP silenced)", name, removed);
+  return Status::Ok();
+}
+
+Status RtnlOps::EnsureAddress(int ifindex, const IpPrefix& prefix) {
+  const std::string name = NameOf(ifindex);
+  const std::string what = name + ": add address " + prefix.ToString();
+  auto request = BuildAddAddressRequest(ifindex, prefix);
+  if (!request.ok()) return Status::Error(what + ": " + request.message());
+  const NetlinkReply reply = rtnl_.Request(request.value());
+  if (reply.error == -EEXIST) {
+    log_->debug("{}: address {} already there", name, prefix.ToString());
+    return Status::Ok();
+  }
+  Status status = ReplyStatus(what, reply);
+  if (status.ok()) log_->info("{}: address {} added", name, prefix.ToString());
+  return status;
+}
+
+Status RtnlOps::EnsureDefaultRoute(int ifindex, const IpAddress& gateway) {
+  const std::string name = NameOf(ifindex);
+  const std::string what = name + ": add default route via " + gateway.ToString();
+  auto request = BuildAddDefaultRouteRequest(ifindex, gateway);
+  if (!request.ok()) return Status::Error(what + ": " + request.message());
+  const NetlinkReply reply = rtnl_.Request(request.value());
+  if (reply.error != -EEXIST) {
+    Status status = ReplyStatus(what, reply);
+    if (status.ok()) log_->info("{}: default route via {} added", name, gateway.ToString());
+    return status;
+  }
+  // NLM_F_EXCL answers EEXIST for any default route of the same metric, also
+  // one via another gateway; only ours counts as "already there".
+  NetlinkMessage dump_request = BuildRouteDumpRequest(gateway.family);
+  std::vector<NetlinkMessage> routes;
+  const NetlinkReply dump = rtnl_.Dump(reinterpret_cast<nlmsghdr*>(dump_request.data()), &routes);
+  if (!dump.ok()) return ReplyStatus(what + ": dump routes", dump);
+  for (const NetlinkMessage& message : routes) {
+    auto route = ParseDefaultRoute(Header(message));
+    if (route && route->ifindex == ifindex && route->gateway == gateway) {
+      log_->debug("{}: default route via {} already there", name, gateway.ToString());
+      return Status::Ok();
+    }
+  }
+  return Status::Error(what + ": another default route is in the way");
+}
+
+Status RtnlOps::Announce(int port_ifindex, int bridge_ifindex) {
+  auto port = GetLink(port_ifindex);
+  if (!port.ok()) return port.status();
+  auto bridge = GetLink(bridge_ifindex);
+  if (!bridge.ok()) return bridge.status();
+  if (!bridge->is_bridge())
+    return Status::Error(port->name + ": announce " + bridge->name + ": not a bridge");
+  auto counts = AnnounceBridge(rtnl_, port.value(), bridge.value());
+  return counts.status();
+}
+
+}  // namespace failoverd::kernel

@@ -1,0 +1,67 @@
+// RtnlOps: the real KernelOps. Every change is one rtnetlink request on a
+// dedicated request socket whose acknowledgement is awaited; a refusal comes
+// back as Status::Error("IFNAME: OPERATION: strerror").
+//
+// Division of labour between the two netlink libraries:
+//  - libmnl builds and parses the raw link messages, because libnl-route 3.7
+//    does not expose what we need there (IFLA_PERM_ADDRESS, IFLA_LINKINFO kind,
+//    bridge IFLA_INFO_DATA at creation) — DumpLinks, SetLinkName, SetLinkUp,
+//    SetMaster, CreateBridge, and the address/FDB dumps;
+//  - libnl-route-3 lays out address and route objects (EnsureAddress,
+//    EnsureDefaultRoute, the address deletes of PrepareNic); the messages are
+//    still sent on our socket so errors carry the kernel's errno.
+// Owned by the daemon; one instance per network namespace; not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "failoverd/core/kernel_ops.h"
+#include "failoverd/kernel/netlink_requester.h"
+
+struct udev;
+struct nlmsghdr;
+namespace spdlog {
+class logger;
+}
+
+namespace failoverd::kernel {
+
+class RtnlOps final : public core::KernelOps {
+ public:
+  RtnlOps();
+  ~RtnlOps() override;
+  RtnlOps(const RtnlOps&) = delete;
+  RtnlOps& operator=(const RtnlOps&) = delete;
+
+  // Opens the request socket and the udev context used to enrich links.
+  Status Open();
+
+  Result<std::vector<core::LinkInfo>> DumpLinks() override;
+  Status SetLinkName(int ifindex, const std::string& name) override;
+  Status SetLinkUp(int ifindex, bool up) override;
+  Status SetMaster(int ifindex, int master_ifindex) override;
+  Result<int> CreateBridge(const core::BridgeSpec& spec) override;
+  Status PrepareNic(const std::string& name) override;
+  Status EnsureAddress(int ifindex, const IpPrefix& prefix) override;
+  Status EnsureDefaultRoute(int ifindex, const IpAddress& gateway) override;
+  Status Announce(int port_ifindex, int bridge_ifindex) override;
+
+  // One link by index or name (RTM_GETLINK), enriched like DumpLinks.
+  Result<core::LinkInfo> GetLink(int ifindex);
+  Result<core::LinkInfo> GetLinkByName(const std::string& name);
+
+ private:
+  Result<core::LinkInfo> QueryLink(nlmsghdr* request, const std::string& what);
+  // The current name of `ifindex` for messages ("ifindex 7" if it has none).
+  std::string NameOf(int ifindex);
+  // Sends an RTM_SETLINK for `ifindex` built by the caller and awaits the ack.
+  Status ChangeLink(nlmsghdr* request, const std::string& what);
+
+  NetlinkRequester rtnl_;
+  udev* udev_ = nullptr;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace failoverd::kernel

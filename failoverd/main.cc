@@ -1,0 +1,60 @@
+// failoverd: command line and process setup. Everything else is in daemon/.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "failoverd/daemon/logging.h"
+#include "failoverd/daemon/runner.h"
+#include "policy/policy_parser.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"failoverd: NIC failover onto stable bridges"};
+  std::string policy_path = "/etc/failoverd/policy.toml";
+  bool check = false;
+  bool dry_run = false;
+  bool migrate = false;
+  int confirm_seconds = 120;
+  bool foreground = false;
+  std::string log_level = "info";
+  app.add_option("--policy", policy_path, "policy file");
+  app.add_flag("--check", check, "validate the policy and zones, print problems, exit 0/2");
+  app.add_flag("--dry-run", dry_run, "print the plan against this host, change nothing");
+  auto* migrate_flag = app.add_flag("--migrate", migrate, "convert a running host onto the scheme");
+  app.add_option("--confirm", confirm_seconds, "seconds to confirm a migration")->needs(migrate_flag);
+  app.add_flag("--foreground", foreground, "stay in the foreground (failoverd always does)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return e.get_exit_code() == 0 ? code : 2;
+  }
+  if (!failoverd::InitLogging(log_level)) {
+    std::fprintf(stderr, "failoverd: unknown log level '%s'\n", log_level.c_str());
+    return 2;
+  }
+
+  const auto parsed = failoverd::policy::ParsePolicyFile(policy_path);
+  if (!parsed.policy) {
+    for (const auto& error : parsed.errors) std::fprintf(stderr, "%s\n", error.ToString().c_str());
+    std::fprintf(stderr, "failoverd: %zu problem(s) in %s; nothing was changed\n", parsed.errors.size(),
+                 policy_path.c_str());
+    return 2;
+  }
+  const failoverd::policy::Policy& policy = *parsed.policy;
+  if (check) {
+    const int zones = failoverd::CheckZones(policy);
+    if (zones == 0) std::printf("%s: ok\n", policy_path.c_str());
+    return zones;
+  }
+  if (migrate) {
+    std::fprintf(stderr, "failoverd: --migrate is not implemented in this version\n");
+    return 1;
+  }
+  if (failoverd::CheckZones(policy) != 0) {
+    std::fprintf(stderr, "failoverd: zone problems; nothing was changed\n");
+    return 2;
+  }
+  if (dry_run) return failoverd::PrintDryRun(policy);
+  return failoverd::RunDaemon(policy);
+}

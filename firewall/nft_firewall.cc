@@ -1,0 +1,128 @@
+#include "firewall/nft_firewall.h"
+
+#include <nftables/libnftables.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace failoverd::firewall {
+namespace {
+
+// The daemon creates its component loggers at start; a firewall made before
+// that (or in a tool) gets a plain stderr logger under the same name.
+std::shared_ptr<spdlog::logger> FirewallLogger() {
+  if (auto logger = spdlog::get("firewall")) return logger;
+  try {
+    return spdlog::stderr_color_mt("firewall");
+  } catch (const spdlog::spdlog_ex&) {
+    // Registered by someone else in the meantime: use theirs.
+    return spdlog::get("firewall");
+  }
+}
+
+std::string Trimmed(const char* text) {
+  std::string_view view = text == nullptr ? std::string_view() : std::string_view(text);
+  constexpr std::string_view kBlank = " \t\r\n";
+  size_t first = view.find_first_not_of(kBlank);
+  if (first == std::string_view::npos) return {};
+  size_t last = view.find_last_not_of(kBlank);
+  return std::string(view.substr(first, last - first + 1));
+}
+
+}  // namespace
+
+void NftFirewall::ContextDeleter::operator()(nft_ctx* ctx) const { nft_ctx_free(ctx); }
+
+NftFirewall::NftFirewall() : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)), log_(FirewallLogger()) {
+  if (!ctx_) {
+    log_->error("libnftables: cannot create a context");
+    return;
+  }
+  // Keep nft's output and errors in memory instead of stdout/stderr.
+  nft_ctx_buffer_output(ctx_.get());
+  nft_ctx_buffer_error(ctx_.get());
+}
+
+NftFirewall::~NftFirewall() = default;
+
+Status NftFirewall::Run(const std::string& commands, bool dry_run) {
+  if (!ctx_) return Status::Error("libnftables: no context");
+  nft_ctx* ctx = ctx_.get();
+  // Reading a buffer empties it: drop anything left from an earlier run.
+  nft_ctx_get_output_buffer(ctx);
+  nft_ctx_get_error_buffer(ctx);
+  nft_ctx_set_dry_run(ctx, dry_run);
+  int rc = nft_run_cmd_from_buffer(ctx, commands.c_str());
+  nft_ctx_set_dry_run(ctx, false);
+  std::string error = Trimmed(nft_ctx_get_error_buffer(ctx));
+  if (rc == 0) return Status::Ok();
+  if (error.empty()) error = "nft: command failed (no message)";
+  return Status::Error(error);
+}
+
+Status NftFirewall::Apply(const std::string& script) {
+  Status status = Run(script, /*dry_run=*/false);
+  if (status.ok()) {
+    log_->debug("applied transaction:\n{}", script);
+  } else {
+    log_->error("transaction failed: {}", status.message());
+    log_->debug("failed transaction:\n{}", script);
+  }
+  return status;
+}
+
+Status NftFirewall::Check(const std::string& script) {
+  // A dry run still asks the kernel for the current ruleset, so references to
+  // existing chains and maps are checked too; nothing is committed.
+  Status status = Run(script, /*dry_run=*/true);
+  if (!status.ok()) log_->debug("check failed: {}", status.message());
+  return status;
+}
+
+Result<std::string> NftFirewall::ListJson(const std::string& command) {
+  if (!ctx_) return Status::Error("libnftables: no context");
+  nft_ctx* ctx = ctx_.get();
+  unsigned int flags = nft_ctx_output_get_flags(ctx);
+  nft_ctx_output_set_flags(ctx, flags | NFT_CTX_OUTPUT_JSON);
+  Status status = Run(command, /*dry_run=*/false);
+  nft_ctx_output_set_flags(ctx, flags);
+  if (!status.ok()) return status;
+  const char* output = nft_ctx_get_output_buffer(ctx);
+  return std::string(output == nullptr ? "" : output);
+}
+
+Result<bool> NftFirewall::HasZone(const std::string& bridge) {
+  // `list chains inet` succeeds whether or not our table exists, unlike
+  // `list chain ...`, whose "No such file or directory" would have to be told
+  // apart from real failures by its text.
+  Result<std::string> listing = ListJson(std::string("list chains ") + kTableFamily);
+  if (!listing.ok()) {
+    log_->error("{}: cannot list chains: {}", bridge, listing.message());
+    return listing.status();
+  }
+  nlohmann::json json = nlohmann::json::parse(*listing, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array()) {
+    return Status::Error("nft: unexpected JSON listing of chains");
+  }
+  const std::string in = InputChainName(bridge);
+  const std::string fwd = ForwardChainName(bridge);
+  bool has_in = false;
+  bool has_fwd = false;
+  for (const nlohmann::json& item : json["nftables"]) {
+    if (!item.is_object() || !item.contains("chain")) continue;
+    const nlohmann::json& chain = item["chain"];
+    if (chain.value("family", "") != kTableFamily || chain.value("table", "") != kTableName) {
+      continue;
+    }
+    std::string name = chain.value("name", "");
+    has_in = has_in || name == in;
+    has_fwd = has_fwd || name == fwd;
+  }
+  // Both chains come and go in one transaction; either both are there or neither.
+  return has_in && has_fwd;
+}
+
+}  // namespace failoverd::firewall

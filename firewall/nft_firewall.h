@@ -1,0 +1,45 @@
+// NftFirewall: the Firewall that talks to the kernel, through libnftables.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "firewall/firewall.h"
+
+struct nft_ctx;
+namespace spdlog {
+class logger;
+}
+
+namespace failoverd::firewall {
+
+// Applies nft scripts to the kernel of the calling thread's network namespace.
+// Owns one libnftables context with buffered output and error, so nothing is
+// printed and every failure carries nft's own message. Owned by the daemon
+// (or a tool); not thread-safe, use one instance per thread.
+class NftFirewall : public Firewall {
+ public:
+  NftFirewall();
+  ~NftFirewall() override;
+  NftFirewall(const NftFirewall&) = delete;
+  NftFirewall& operator=(const NftFirewall&) = delete;
+
+  Status Apply(const std::string& script) override;
+  Status Check(const std::string& script) override;
+  Result<bool> HasZone(const std::string& bridge) override;
+
+ private:
+  struct ContextDeleter {
+    void operator()(nft_ctx* ctx) const;
+  };
+
+  // Runs `commands` as one transaction; on failure, the trimmed nft error text.
+  Status Run(const std::string& commands, bool dry_run);
+  // Runs a list command and returns its JSON output.
+  Result<std::string> ListJson(const std::string& command);
+
+  std::unique_ptr<nft_ctx, ContextDeleter> ctx_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace failoverd::firewall

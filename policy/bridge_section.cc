@@ -1,0 +1,233 @@
+// [[bridge]] and [bridge.identify]: one network the server is on, and how to
+// recognise that network on a cable.
+#include <algorithm>
+#include <cctype>
+
+#include "policy/sections.h"
+
+namespace failoverd::policy::detail {
+
+namespace {
+
+// The kernel refuses interface names of IFNAMSIZ (16) bytes or more.
+constexpr size_t kMaxInterfaceName = 15;
+// Linux bridge forward delay limits (br_stp_set_forward_delay): with STP on
+// the kernel wants 2..30 s; with STP off 0 is allowed (forward at once).
+constexpr int kMaxForwardDelayS = 30;
+constexpr int kMinStpForwardDelayS = 2;
+// What the kernel uses when a bridge is created without a value; taken when
+// stp = true and forward_delay_s is not given (the default 0 would be refused).
+constexpr int kDefaultStpForwardDelayS = 15;
+
+// The same rules as the kernel's dev_valid_name(), so a policy that passes
+// never fails later at bridge creation.
+std::optional<std::string> ReadInterfaceName(const KeyValue& v) {
+  auto name = ReadString(v);
+  if (!name) return std::nullopt;
+  std::string problem;
+  if (name->empty())
+    problem = "must not be empty";
+  else if (name->size() > kMaxInterfaceName)
+    problem = "is longer than " + std::to_string(kMaxInterfaceName) + " characters";
+  else if (*name == "." || *name == "..")
+    problem = "is reserved";
+  else if (name->find('/') != std::string::npos)
+    problem = "contains '/'";
+  else if (name->find(':') != std::string::npos)
+    problem = "contains ':'";
+  else if (std::any_of(name->begin(), name->end(),
+                       [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }))
+    problem = "contains whitespace";
+  if (problem.empty()) return name;
+  v.Error(name->empty() ? "bridge name " + problem : "bridge name '" + *name + "' " + problem);
+  return std::nullopt;
+}
+
+std::optional<MacRule> ReadMacRule(const KeyValue& v) {
+  const auto text = ReadString(v);
+  if (!text) return std::nullopt;
+  if (*text == "stable") return MacRule{MacRule::Kind::kStable, {}};
+  if (*text == "inherit") return MacRule{MacRule::Kind::kInherit, {}};
+  const auto mac = MacAddress::Parse(*text);
+  if (!mac) {
+    v.Error("'" + *text + "' is not a MAC address, 'stable' or 'inherit'");
+    return std::nullopt;
+  }
+  // The kernel refuses both for a bridge (is_valid_ether_addr).
+  if (mac->IsMulticast()) {
+    v.Error("'" + *text + "' is a multicast MAC address; a bridge needs a unicast one");
+    return std::nullopt;
+  }
+  if (mac->IsZero()) {
+    v.Error("'" + *text + "' is the all-zero MAC address; a bridge needs a real one");
+    return std::nullopt;
+  }
+  return MacRule{MacRule::Kind::kExplicit, *mac};
+}
+
+// A zone names zones/NAME.nft, so it must be safe as a file name.
+std::optional<std::string> ReadZone(const KeyValue& v) {
+  auto zone = ReadNonEmptyString(v);
+  if (!zone) return std::nullopt;
+  const bool safe = std::all_of(zone->begin(), zone->end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+  if (!safe) {
+    v.Error("zone '" + *zone + "' may only contain letters, digits, '_' and '-'");
+    return std::nullopt;
+  }
+  return zone;
+}
+
+std::optional<std::vector<IpPrefix>> ReadAddresses(const KeyValue& v) {
+  std::vector<IpPrefix> addresses;
+  ForEachString(v, [&](const KeyValue& item, const std::string& text) {
+    if (const auto prefix = IpPrefix::Parse(text))
+      addresses.push_back(*prefix);
+    else
+      item.Error("'" + text + "' is not an address with a prefix length (like 192.0.2.9/24)");
+  });
+  return addresses;
+}
+
+std::optional<IpAddress> ReadAddress(const KeyValue& v, std::optional<IpFamily> family) {
+  const auto text = ReadString(v);
+  if (!text) return std::nullopt;
+  const auto address = IpAddress::Parse(*text);
+  if (!address || (family && address->family != *family)) {
+    v.Error("'" + *text + "' is not " + (family ? "an IPv4 address" : "an IP address"));
+    return std::nullopt;
+  }
+  return address;
+}
+std::optional<IpAddress> ReadIpAddress(const KeyValue& v) {
+  return ReadAddress(v, std::nullopt);
+}
+std::optional<IpAddress> ReadIpv4Address(const KeyValue& v) {
+  return ReadAddress(v, IpFamily::kV4);
+}
+
+std::optional<IpPrefix> ReadIpv6Prefix(const KeyValue& v) {
+  const auto text = ReadString(v);
+  if (!text) return std::nullopt;
+  const auto prefix = IpPrefix::Parse(*text);
+  if (!prefix || prefix->address.family != IpFamily::kV6) {
+    v.Error("'" + *text + "' is not an IPv6 prefix (like 2001:db8:1::/64)");
+    return std::nullopt;
+  }
+  return prefix;
+}
+
+using I = Identify;
+
+// The schema of this section: one row per key, one line per row (even when
+// long) so it reads as a table.
+constexpr KeySpec<I> kIdentifyKeys[] = {
+    {"lldp_chassis", [](const KeyValue& v, I& i) { Set(i.lldp_chassis, ReadNonEmptyString(v)); }},
+    {"lldp_port", [](const KeyValue& v, I& i) { Set(i.lldp_port, ReadNonEmptyString(v)); }},
+    {"lldp_system", [](const KeyValue& v, I& i) { Set(i.lldp_system, ReadNonEmptyString(v)); }},
+    {"arp_target", [](const KeyValue& v, I& i) { Set(i.arp_target, ReadIpv4Address(v)); }},
+    {"ra_prefix", [](const KeyValue& v, I& i) { Set(i.ra_prefix, ReadIpv6Prefix(v)); }},
+    {"require", [](const KeyValue& v, I& i) { Set(i.require, ReadEnum(v, kRequireNames)); }},
+};
+
+void ReadIdentify(const KeyValue& v, Identify& identify) {
+  const toml::table* table = ReadTable(v);
+  if (!table) return;
+  const SeenKeys seen =
+      ApplyKeyTable(*table, kIdentifyKeys, "in [bridge.identify]", v.diag, identify);
+  // Judged on the keys written, not on the values read, so that one bad value
+  // does not also produce a confusing "no identify key" error.
+  const bool any_key = seen.Has("lldp_chassis") || seen.Has("lldp_port") ||
+                       seen.Has("lldp_system") || seen.Has("arp_target") || seen.Has("ra_prefix");
+  if (!seen.Has("require")) {
+    identify.require = any_key ? Require::kConfirmed : Require::kNone;
+  } else if (seen.Valid("require") && identify.require != Require::kNone && !any_key) {
+    v.diag.Add(seen.Find("require")->pos,
+               std::string("require '") + ToString(identify.require) +
+                   "' needs at least one identify key (lldp_chassis, lldp_port, lldp_system, "
+                   "arp_target or ra_prefix)");
+  }
+}
+
+using B = Bridge;
+
+// The schema of this section: one row per key, one line per row (even when
+// long) so it reads as a table.
+constexpr KeySpec<B> kBridgeKeys[] = {
+    {"name", [](const KeyValue& v, B& b) { Set(b.name, ReadInterfaceName(v)); }},
+    {"mode", [](const KeyValue& v, B& b) { Set(b.mode, ReadEnum(v, kBridgeModeNames)); }},
+    {"mac", [](const KeyValue& v, B& b) { Set(b.mac, ReadMacRule(v)); }},
+    {"zone", [](const KeyValue& v, B& b) { Set(b.zone, ReadZone(v)); }},
+    {"address", [](const KeyValue& v, B& b) { Set(b.addresses, ReadAddresses(v)); }},
+    {"gateway", [](const KeyValue& v, B& b) { Set(b.gateway, ReadIpAddress(v)); }},
+    {"stp", [](const KeyValue& v, B& b) { Set(b.stp, ReadBool(v)); }},
+    {"forward_delay_s", [](const KeyValue& v, B& b) { Set(b.forward_delay_s, ReadInt(v, 0, kMaxForwardDelayS)); }},
+    {"ports", [](const KeyValue& v, B& b) { b.ports = ReadPorts(v); }},
+    {"spares", [](const KeyValue& v, B& b) { Set(b.spares, ReadBool(v)); }},
+    {"failback", [](const KeyValue& v, B& b) { Set(b.failback, ReadEnum(v, kFailbackNames)); }},
+    {"identify", [](const KeyValue& v, B& b) { ReadIdentify(v, b.identify); }},
+};
+
+// Rules between keys of one bridge.
+void CheckBridge(ParsedBridge& parsed, Diagnostics& diag) {
+  Bridge& b = parsed.bridge;
+  const SeenKeys& seen = parsed.seen;
+  if (!seen.Has("name")) diag.Add(b.pos, "missing 'name' in [[bridge]]");
+
+  if (seen.Valid("mode") && b.mode == BridgeMode::kSwitch)
+    diag.Add(seen.Find("mode")->pos,
+             "mode 'switch' is not supported yet; use 'active-backup' or 'internal'");
+
+  if (b.mode == BridgeMode::kInternal) {
+    if (!b.ports.empty())
+      diag.Add(seen.Find("ports")->pos,
+               "'ports' is not allowed with mode 'internal' (an internal bridge has no NICs)");
+    if (b.mac.kind == MacRule::Kind::kInherit)
+      diag.Add(seen.Find("mac")->pos,
+               "mac 'inherit' is not allowed with mode 'internal' (there is no NIC to inherit "
+               "from)");
+  }
+
+  if (seen.Valid("stp") && b.stp) {
+    if (!seen.Has("forward_delay_s")) {
+      b.forward_delay_s = kDefaultStpForwardDelayS;
+    } else if (seen.Valid("forward_delay_s") && b.forward_delay_s < kMinStpForwardDelayS) {
+      diag.Add(seen.Find("forward_delay_s")->pos,
+               "'forward_delay_s' must be between " + std::to_string(kMinStpForwardDelayS) +
+                   " and " + std::to_string(kMaxForwardDelayS) + " when stp = true, got " +
+                   std::to_string(b.forward_delay_s));
+    }
+  }
+}
+
+ParsedBridge ReadBridge(const toml::table& table, Diagnostics& diag) {
+  ParsedBridge parsed;
+  parsed.bridge.pos = PosOf(table);
+  parsed.seen = ApplyKeyTable(table, kBridgeKeys, "in [[bridge]]", diag, parsed.bridge);
+  CheckBridge(parsed, diag);
+  return parsed;
+}
+
+}  // namespace
+
+std::vector<ParsedBridge> ReadBridgeSections(const KeyValue& value) {
+  std::vector<ParsedBridge> bridges;
+  const toml::array* array = value.node.as_array();
+  if (!array) {
+    value.Error(std::string("expected an array of tables for 'bridge' (write [[bridge]]), got ") +
+                TypeName(value.node));
+    return bridges;
+  }
+  for (const toml::node& element : *array) {
+    if (const toml::table* table = element.as_table()) {
+      bridges.push_back(ReadBridge(*table, value.diag));
+    } else {
+      value.diag.Add(PosOf(element),
+                     std::string("expected a table in 'bridge', got ") + TypeName(element));
+    }
+  }
+  return bridges;
+}
+
+}  // namespace failoverd::policy::detail

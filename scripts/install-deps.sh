@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs everything failoverd needs to build, test and run its lab on Debian 12.
+# Idempotent: packages already present are left alone. Must run as root.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config
+  libnl-3-dev libnl-route-3-dev libmnl-dev libudev-dev libnftables-dev libsystemd-dev
+  libspdlog-dev libgtest-dev libgmock-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+)
+# Real peers and tools used by the kernel tests and the lab.
+peer_pkgs=(iproute2 iputils-ping arping tcpdump nftables procps util-linux perl
+  jq       # JSON checks on `failoverctl --json status` and `ip -j`
+  strace   # test_zone_before_up: the order of the daemon's netlink writes
+  coreutils)
+
+missing=()
+for p in "${build_pkgs[@]}" "${peer_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (missing: ${missing[*]})" >&2
+  exit 1
+fi
+
+# Peer daemons (dnsmasq, lldpd, radvd) must never start on the host's own interfaces
+# when their packages are installed: forbid service starts for the duration.
+policy_rc=/usr/sbin/policy-rc.d
+created_policy_rc=0
+if [ ! -e "$policy_rc" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy_rc"
+  chmod 755 "$policy_rc"
+  created_policy_rc=1
+fi
+trap '[ "$created_policy_rc" = 1 ] && rm -f "$policy_rc"' EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"

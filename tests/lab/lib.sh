@@ -1,0 +1,419 @@
+# shellcheck shell=bash
+# The namespace lab: a small library sourced by the kernel tests and scripts/lab.sh.
+#
+# Everything it builds lives in private network namespaces named "$LAB_PREFIX-<name>"
+# (LAB_PREFIX = fod-[<FOD_RUN_ID>-]<test>-<pid>), so tests can run in parallel and never
+# touch the machine's own network namespace. lab_cleanup (installed as the EXIT/INT/TERM
+# trap by lab_init) kills every process the lab started and deletes every namespace it
+# created, whether the test passed or failed.
+#
+# The pieces:
+#   switch  a namespace holding a bridge "sw" (STP off, forward delay 0): a dumb switch
+#   nic     a veth pair: the server end (name + MAC) inside the server namespace, the
+#           other end a port of a switch. Cutting the cable sets the switch end down,
+#           which drops the server NIC's carrier, like pulling the plug.
+#   host    a peer namespace cabled to a switch with an address on "net0"
+#
+# Waiting is done with wait_until (poll every 50 ms with a deadline), never a bare sleep.
+
+# ---------------------------------------------------------------------------------------
+# Reporting
+
+LAB_FAILED=0
+
+# Prints what was checked: "ok - MSG".
+ok() { printf 'ok - %s\n' "$*"; }
+
+# Prints "FAIL: MSG", the tail of the daemon log, and exits 1 (cleanup runs from the trap).
+fail() {
+  LAB_FAILED=1
+  printf 'FAIL: %s\n' "$*" >&2
+  lab_dump_daemon_log >&2
+  exit 1
+}
+
+assert_eq() {  # EXPECTED ACTUAL MESSAGE
+  [[ "$1" == "$2" ]] || fail "$3: expected '$1', got '$2'"
+  ok "$3 ($2)"
+}
+
+assert_ne() {  # UNEXPECTED ACTUAL MESSAGE
+  [[ "$1" != "$2" ]] || fail "$3: got '$2'"
+  ok "$3 ($2)"
+}
+
+assert_match() {  # REGEX ACTUAL MESSAGE
+  [[ "$2" =~ $1 ]] || fail "$3: '$2' does not match /$1/"
+  ok "$3 ($2)"
+}
+
+# Runs CMD...; fails with MESSAGE unless it succeeds.
+assert_cmd() {  # MESSAGE CMD...
+  local msg=$1; shift
+  "$@" || fail "$msg (command failed: $*)"
+  ok "$msg"
+}
+
+# Runs CMD...; fails with MESSAGE if it succeeds.
+assert_not_cmd() {  # MESSAGE CMD...
+  local msg=$1; shift
+  if "$@"; then fail "$msg (command unexpectedly succeeded: $*)"; fi
+  ok "$msg"
+}
+
+# Nanoseconds since the epoch, plus SECONDS (may be fractional).
+lab_deadline_ns() {  # SECONDS
+  echo $(($(date +%s%N) + $(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000000 }')))
+}
+
+# Polls CMD... every 50 ms until it succeeds; fails the test after TIMEOUT_S seconds.
+# The only way the lab waits for anything.
+wait_until() {  # TIMEOUT_S CMD...
+  local timeout=$1; shift
+  poll_until "$timeout" "$@" || fail "timed out after ${timeout}s waiting for: $*"
+}
+
+# Like wait_until but returns 1 on timeout instead of failing the test.
+poll_until() {  # TIMEOUT_S CMD...
+  local limit_ns; limit_ns=$(lab_deadline_ns "$1"); shift
+  while true; do
+    if "$@"; then return 0; fi
+    (($(date +%s%N) >= limit_ns)) && return 1
+    sleep 0.05
+  done
+}
+
+# ---------------------------------------------------------------------------------------
+# Setup and cleanup
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
+: "${FAILOVERD_SOURCE_DIR:=$LAB_REPO}"
+: "${FAILOVERD_BIN:=$LAB_REPO/build/failoverd/failoverd}"
+: "${FAILOVERCTL_BIN:=$LAB_REPO/build/failoverd/failoverctl}"
+export FAILOVERD_SOURCE_DIR FAILOVERD_BIN FAILOVERCTL_BIN
+
+LAB_PREFIX=""
+LAB_NAMESPACES=()   # full names, in creation order
+LAB_PIDS=()         # background processes started by the lab
+LAB_PORT_SEQ=0
+declare -A LAB_CABLE_NS=()    # key (MAC or original NIC name) -> switch namespace
+declare -A LAB_CABLE_PORT=()  # key -> switch-side veth name
+LAB_DAEMON_PID=""
+LAB_DAEMON_NS=""
+LAB_DAEMON_SOCKET=""
+LAB_DAEMON_LOG=""
+LAB_DAEMON_RUNS=0
+LAB_DAEMON_RC=""
+LAB_DAEMON_WRAPPER=()  # e.g. (strace -f -o FILE ...): run the daemon under this
+LAB_LOG_DUMPED=0
+
+lab_require() {  # CMD...
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || fail "required command '$c' is missing (run scripts/install-deps.sh)"
+  done
+}
+
+# Starts a lab: unique prefix, temp dir $T, cleanup trap.
+lab_init() {  # SHORT_NAME
+  local short=${1:?lab_init NAME}
+  [[ $(id -u) -eq 0 ]] || { echo "FAIL: the namespace lab needs root" >&2; exit 1; }
+  LAB_PREFIX="fod-${FOD_RUN_ID:+$FOD_RUN_ID-}${short}-$$"
+  T=$(mktemp -d "${TMPDIR:-/tmp}/${LAB_PREFIX}.XXXXXX")
+  export T
+  trap lab_cleanup EXIT
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 141' PIPE
+  trap 'exit 143' TERM
+  lab_require ip jq
+  echo "# lab $LAB_PREFIX, temp dir $T"
+}
+
+lab_dump_daemon_log() {
+  [[ $LAB_LOG_DUMPED == 0 && -n "$LAB_DAEMON_LOG" && -s "$LAB_DAEMON_LOG" ]] || return 0
+  LAB_LOG_DUMPED=1
+  echo "----- last 80 lines of $LAB_DAEMON_LOG -----"
+  tail -n 80 "$LAB_DAEMON_LOG"
+  echo "----- end of daemon log -----"
+}
+
+# Kills what the lab started and deletes its namespaces. Safe to call more than once.
+lab_cleanup() {
+  local rc=$?
+  trap - EXIT HUP INT TERM
+  trap '' PIPE  # a closed stdout must not stop the cleanup half-way
+  set +e
+  if ((rc != 0)) && [[ $LAB_FAILED == 0 ]]; then
+    echo "FAIL: exiting with status $rc" >&2
+    lab_dump_daemon_log >&2
+  fi
+  local pid ns
+  # Polite first (a daemon leaves its links in place on SIGTERM), then firm.
+  for pid in "${LAB_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  local limit=$(($(date +%s) + 5))
+  for pid in "${LAB_PIDS[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && (($(date +%s) < limit)); do sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  # Our namespaces: the recorded ones and any other one with our unique prefix
+  # (e.g. created in a subshell). Processes still inside them are ours too.
+  local all=("${LAB_NAMESPACES[@]}")
+  if [[ -n "$LAB_PREFIX" ]]; then
+    while read -r ns _; do
+      [[ "$ns" == "$LAB_PREFIX"-* ]] && all+=("$ns")
+    done < <(ip netns list 2>/dev/null)
+  fi
+  for ns in "${all[@]}"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+  done
+  for ns in "${all[@]}"; do
+    ip netns del "$ns" 2>/dev/null
+  done
+  if [[ -n "${T:-}" && -d "$T" ]]; then
+    if [[ "${LAB_KEEP:-0}" == 1 ]]; then
+      echo "# kept $T" >&2
+    else
+      rm -rf "$T"
+    fi
+  fi
+  if ((rc == 0)); then echo "PASS"; fi
+  exit "$rc"
+}
+
+# Starts CMD... in the background with stdout to $T/NAME.out and stderr to $T/NAME.err;
+# records its pid (in LAB_BG_PID and for cleanup). Must run in the test's own shell.
+lab_bg() {  # NAME CMD...
+  local name=$1; shift
+  # Run external commands directly so that LAB_BG_PID is the process itself (a shell
+  # function would leave a subshell in between that does not pass on signals).
+  if [[ "$1" == lab_in ]]; then set -- ip netns exec "$(lab_nsname "$2")" "${@:3}"; fi
+  "$@" >"$T/$name.out" 2>"$T/$name.err" &
+  LAB_BG_PID=$!
+  LAB_PIDS+=("$LAB_BG_PID")
+}
+
+# Stops a background process started with lab_bg (SIGNAL, default TERM) and reaps it.
+lab_bg_stop() {  # PID [SIGNAL]
+  local pid=$1 sig=${2:-TERM}
+  kill "-$sig" "$pid" 2>/dev/null || true
+  poll_until 5 lab_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+lab_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------------------------------
+# Topology
+
+lab_nsname() { echo "$LAB_PREFIX-$1"; }
+
+# Creates namespace PREFIX-NAME with lo up. Sets LAB_NS to its full name.
+lab_ns() {  # NAME
+  LAB_NS=$(lab_nsname "$1")
+  ip netns add "$LAB_NS" || fail "cannot create namespace $LAB_NS"
+  LAB_NAMESPACES+=("$LAB_NS")
+  ip -n "$LAB_NS" link set lo up
+}
+
+# A namespace holding bridge "sw": up, STP off, forward delay 0, no IPv6 of its own
+# (a dumb switch must not add router solicitations or MLD reports to the wire).
+lab_switch() {  # NAME
+  lab_ns "$1"
+  ip netns exec "$LAB_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$LAB_NS" link add name sw type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+  ip -n "$LAB_NS" link set sw up
+}
+
+# A veth "cable": IFNAME with MAC inside the server namespace (left down, like a fresh
+# NIC), the other end a port of the switch's bridge, up. Both SERVER and SWITCH are
+# short names. The cable is remembered under the MAC and under IFNAME.
+lab_nic() {  # SERVER IFNAME MAC SWITCH
+  local srv sw port
+  srv=$(lab_nsname "$1"); sw=$(lab_nsname "$4")
+  LAB_PORT_SEQ=$((LAB_PORT_SEQ + 1))
+  port="p$LAB_PORT_SEQ-$2"
+  port=${port:0:15}
+  ip -n "$srv" link add name "$2" address "$3" type veth peer name "$port" netns "$sw" ||
+    fail "cannot create NIC $2 ($3) in $srv"
+  ip -n "$sw" link set "$port" master sw
+  ip -n "$sw" link set "$port" up
+  LAB_CABLE_NS[$3]=$sw; LAB_CABLE_PORT[$3]=$port
+  LAB_CABLE_NS[$2]=$sw; LAB_CABLE_PORT[$2]=$port
+}
+
+# The switch-side port name / namespace of a cable (by MAC or original NIC name).
+lab_cable_port() { echo "${LAB_CABLE_PORT[$1]:?no cable $1}"; }
+lab_cable_switch() { echo "${LAB_CABLE_NS[$1]:?no cable $1}"; }
+
+# Pulls / plugs a cable: the switch end goes down / up, so the server NIC loses / regains carrier.
+lab_cable_cut() { ip -n "$(lab_cable_switch "$1")" link set "$(lab_cable_port "$1")" down; }
+lab_cable_restore() { ip -n "$(lab_cable_switch "$1")" link set "$(lab_cable_port "$1")" up; }
+
+# A peer host: namespace NAME with "net0" cabled to SWITCH, addresses ADDR/LEN..., up.
+lab_host() {  # SWITCH NAME ADDR/LEN [ADDR/LEN...]
+  local sw host port a
+  sw=$(lab_nsname "$1"); shift
+  lab_ns "$1"; host=$LAB_NS; shift
+  LAB_PORT_SEQ=$((LAB_PORT_SEQ + 1))
+  port="h$LAB_PORT_SEQ"
+  ip -n "$host" link add name net0 type veth peer name "$port" netns "$sw"
+  ip -n "$sw" link set "$port" master sw
+  ip -n "$sw" link set "$port" up
+  for a in "$@"; do
+    if [[ "$a" == *:* ]]; then
+      ip -n "$host" addr add "$a" dev net0 nodad
+    else
+      ip -n "$host" addr add "$a" dev net0
+    fi
+  done
+  ip -n "$host" link set net0 up
+  LAB_NS=$host
+}
+
+# Runs CMD... inside the lab namespace NAME (short name).
+lab_in() {  # NAME CMD...
+  local ns; ns=$(lab_nsname "$1"); shift
+  ip netns exec "$ns" "$@"
+}
+
+# The current name of the veth NIC with MAC inside namespace NAME ("" if none).
+lab_nic_name() {  # NAME MAC
+  ip -n "$(lab_nsname "$1")" -d -j link show |
+    jq -r --arg m "${2,,}" '.[] | select(.address == $m and .linkinfo.info_kind == "veth") | .ifname' |
+    head -n 1
+}
+
+# Whether link IFNAME in namespace NAME has carrier (LOWER_UP, no NO-CARRIER).
+lab_link_has_carrier() {  # NAME IFNAME
+  ip -n "$(lab_nsname "$1")" -j link show dev "$2" 2>/dev/null |
+    jq -e '.[0].flags | (index("LOWER_UP") != null) and (index("NO-CARRIER") == null)' >/dev/null
+}
+
+# Names of the links enslaved to BRIDGE in namespace NAME, one per line.
+lab_ports_of() {  # NAME BRIDGE
+  ip -n "$(lab_nsname "$1")" -j link show master "$2" 2>/dev/null | jq -r '.[].ifname'
+}
+
+# ---------------------------------------------------------------------------------------
+# Policy and daemon
+
+# Prints the [daemon] and [nics] sections every test policy starts with (10 lines).
+lab_policy_header() {
+  mkdir -p "$T/state"
+  cat <<EOF
+[daemon]
+state_dir = "$T/state"
+control_socket = "$T/control.sock"
+zones_dir = "$FAILOVERD_SOURCE_DIR/firewall/zones"
+udev_source = "kernel"
+hold_down_ms = 0
+up_delay_ms = 0
+
+[nics]
+include = ["kind:veth"]
+EOF
+}
+
+# Writes FILE from the header plus stdin (the [[bridge]] tables).
+lab_policy() {  # FILE  < bridge tables
+  { lab_policy_header; echo; cat; } >"$1"
+}
+
+lab_require_daemon() {
+  [[ -x "$FAILOVERD_BIN" ]] || fail "daemon binary $FAILOVERD_BIN not found (build first)"
+  [[ -x "$FAILOVERCTL_BIN" ]] || fail "failoverctl binary $FAILOVERCTL_BIN not found (build first)"
+}
+
+# failoverctl against the running lab daemon, inside its namespace.
+lab_ctl() {
+  ip netns exec "$LAB_DAEMON_NS" "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET" "$@"
+}
+
+lab_status_json() { lab_ctl --json status; }
+
+lab_daemon_ready() { lab_ctl status >/dev/null 2>&1; }
+
+lab_daemon_alive() { [[ -n "$LAB_DAEMON_PID" ]] && kill -0 "$LAB_DAEMON_PID" 2>/dev/null; }
+
+# Starts the daemon in namespace SERVER (short name) with POLICY and waits (20 s) until
+# `failoverctl status` answers. Log: $LAB_DAEMON_LOG ($T/daemon.N.log, N = run number).
+# Runs under LAB_DAEMON_WRAPPER if that array is set.
+lab_daemon_start() {  # SERVER POLICY [EXTRA ARGS...]
+  local server=$1 policy=$2; shift 2
+  lab_require_daemon
+  [[ -z "$LAB_DAEMON_PID" ]] || fail "lab_daemon_start: a daemon is already running"
+  LAB_DAEMON_NS=$(lab_nsname "$server")
+  LAB_DAEMON_SOCKET=$(sed -n 's/^[[:space:]]*control_socket[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' "$policy" | head -n 1)
+  [[ -n "$LAB_DAEMON_SOCKET" ]] || LAB_DAEMON_SOCKET="$T/control.sock"
+  LAB_DAEMON_RUNS=$((LAB_DAEMON_RUNS + 1))
+  LAB_DAEMON_LOG="$T/daemon.$LAB_DAEMON_RUNS.log"
+  LAB_LOG_DUMPED=0
+  ip netns exec "$LAB_DAEMON_NS" "${LAB_DAEMON_WRAPPER[@]}" "$FAILOVERD_BIN" --policy "$policy" \
+    --foreground --log-level debug "$@" >"$LAB_DAEMON_LOG" 2>&1 &
+  LAB_DAEMON_PID=$!
+  LAB_PIDS+=("$LAB_DAEMON_PID")
+  local limit; limit=$(lab_deadline_ns 20)
+  until lab_daemon_ready; do
+    if ! lab_daemon_alive; then
+      wait "$LAB_DAEMON_PID"; LAB_DAEMON_RC=$?
+      LAB_DAEMON_PID=""
+      fail "daemon exited with status $LAB_DAEMON_RC before it was ready"
+    fi
+    (($(date +%s%N) < limit)) || fail "daemon not ready (failoverctl status) within 20 s"
+    sleep 0.05
+  done
+  ok "daemon run $LAB_DAEMON_RUNS ready in $LAB_DAEMON_NS (pid $LAB_DAEMON_PID)"
+}
+
+# The pid of the failoverd process itself (differs from LAB_DAEMON_PID under a wrapper).
+lab_daemon_main_pid() {
+  local pid=$LAB_DAEMON_PID exe kids k
+  local bin; bin=$(readlink -f "$FAILOVERD_BIN")
+  for _ in 1 2 3 4; do
+    exe=$(readlink -f "/proc/$pid/exe" 2>/dev/null || true)
+    [[ "$exe" == "$bin" ]] && { echo "$pid"; return 0; }
+    kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+    k=${kids%% *}; k=${k%% }
+    [[ -n "$k" ]] || break
+    pid=$k
+  done
+  echo "$LAB_DAEMON_PID"
+}
+
+# SIGTERM to the daemon, wait (20 s) for it to exit; fails unless it exits with status 0.
+lab_daemon_stop() {
+  [[ -n "$LAB_DAEMON_PID" ]] || return 0
+  local main; main=$(lab_daemon_main_pid)
+  kill -TERM "$main" 2>/dev/null || true
+  poll_until 20 lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon did not exit within 20 s of SIGTERM"
+  wait "$LAB_DAEMON_PID"; LAB_DAEMON_RC=$?
+  LAB_DAEMON_PID=""
+  ((LAB_DAEMON_RC == 0)) || fail "daemon exited with status $LAB_DAEMON_RC after SIGTERM"
+  ok "daemon stopped with SIGTERM, status 0"
+}
+
+# The active NIC of BRIDGE according to `failoverctl --json status` ("" if none).
+lab_json_active() {  # BRIDGE
+  lab_status_json 2>/dev/null | jq -r --arg b "$1" '.bridges[] | select(.name == $b) | .active // ""'
+}
+
+# Succeeds when the status JSON names NIC as BRIDGE's active port.
+lab_active_is() {  # BRIDGE NIC
+  [[ -n "$2" && "$(lab_json_active "$1")" == "$2" ]]
+}
+
+# Pings ADDR once from lab namespace HOST (1 s timeout).
+lab_ping_ok() {  # HOST ADDR
+  lab_in "$1" ping -n -q -c 1 -W 1 "$2" >/dev/null 2>&1
+}
+
+# A JSON snapshot of the links in namespace NAME: name, kind, master, flags, operstate,
+# address, per ifindex. Used to show that nothing was touched.
+lab_link_snapshot() {  # NAME
+  ip -n "$(lab_nsname "$1")" -d -j link show |
+    jq -S '[.[] | {ifindex, ifname, kind: (.linkinfo.info_kind // null), master: (.master // null),
+                   flags, operstate, address, mtu}]'
+}

@@ -1,0 +1,165 @@
+#include "failoverd/ctl/status_table.h"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "failoverd/ctl/event_lines.h"
+#include "failoverd/ctl/result_output.h"
+
+namespace failoverd {
+namespace {
+
+using ::nlohmann::json;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A status as SPEC §6 describes it: an active-backup bridge with a standby, an
+// internal bridge without ports, a bridge in error, a spare and a quarantined NIC.
+json SampleStatus() {
+  return json::parse(R"({
+    "bridges": [
+      { "name": "eth0", "mode": "active-backup", "mac": "02:4f:00:00:00:01", "zone": "lan",
+        "state": "up", "active": "hweth0",
+        "ports": [
+          { "nic": "hweth0", "role": "active", "carrier": true, "since": "2026-11-22T03:00:00Z" },
+          { "nic": "hweth1", "role": "standby", "carrier": false, "since": "2026-11-22T02:58:10Z" } ] },
+      { "name": "vms", "mode": "internal", "mac": "02:4f:00:00:00:02", "zone": null,
+        "state": "up", "active": null, "ports": [] },
+      { "name": "eth1", "mode": "active-backup", "state": "error",
+        "error": "creating bridge: Operation not permitted", "active": null,
+        "ports": [ { "nic": "hweth3", "role": "standby", "carrier": null } ] }
+    ],
+    "nics": [
+      { "name": "hweth0", "perm_mac": "00:0c:29:89:80:c2", "path": "pci-0000:03:00.0",
+        "driver": "igb", "carrier": true, "bridge": "eth0", "role": "active", "network": "eth0",
+        "seen": { "lldp": {}, "arp": [], "ra": [] } },
+      { "name": "hweth1", "perm_mac": "00:0c:29:89:80:cc", "path": "pci-0000:03:00.1",
+        "driver": "igb", "carrier": false, "bridge": "eth0", "role": "standby", "network": null },
+      { "name": "hweth2", "perm_mac": "52:54:00:12:34:56", "driver": "virtio_net",
+        "carrier": true, "bridge": null, "role": "quarantined", "network": "unknown" },
+      { "name": "hweth3" }
+    ],
+    "firewall": { "table": "inet failoverd", "zero_phase": true }
+  })");
+}
+
+TEST(CtlStatusTableTest, BridgeBlockWithPorts) {
+  const auto lines = Lines(RenderStatusTable(SampleStatus()));
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "eth0  active-backup  up  mac 02:4f:00:00:00:01  zone lan  active hweth0");
+  EXPECT_EQ(lines[1], "  hweth0  active   carrier up    since 2026-11-22T03:00:00Z");
+  EXPECT_EQ(lines[2], "  hweth1  standby  carrier down  since 2026-11-22T02:58:10Z");
+}
+
+TEST(CtlStatusTableTest, InternalBridgeWithoutPortsOrZone) {
+  const auto lines = Lines(RenderStatusTable(SampleStatus()));
+  EXPECT_THAT(lines, Contains("vms  internal  up  mac 02:4f:00:00:00:02"));
+  EXPECT_THAT(lines, Contains("  no ports"));
+}
+
+TEST(CtlStatusTableTest, BridgeErrorFollowsTheState) {
+  const auto lines = Lines(RenderStatusTable(SampleStatus()));
+  EXPECT_THAT(lines,
+              Contains("eth1  active-backup  error (creating bridge: Operation not permitted)"
+                       "  active none"));
+  EXPECT_THAT(lines, Contains("  hweth3  standby  carrier ?"));
+}
+
+TEST(CtlStatusTableTest, NicTable) {
+  const auto lines = Lines(RenderStatusTable(SampleStatus()));
+  EXPECT_THAT(
+      lines,
+      Contains("NAME    PERM_MAC           DRIVER      CARRIER  BRIDGE  ROLE         NETWORK"));
+  EXPECT_THAT(
+      lines, Contains("hweth0  00:0c:29:89:80:c2  igb         up       eth0    active       eth0"));
+  EXPECT_THAT(lines,
+              Contains("hweth1  00:0c:29:89:80:cc  igb         down     eth0    standby      -"));
+  EXPECT_THAT(
+      lines,
+      Contains("hweth2  52:54:00:12:34:56  virtio_net  up       -       quarantined  unknown"));
+  EXPECT_THAT(lines,
+              Contains("hweth3  -                  -           ?        -       -            -"));
+}
+
+TEST(CtlStatusTableTest, FirewallLineLast) {
+  const auto lines = Lines(RenderStatusTable(SampleStatus()));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(), "firewall: inet failoverd (zero phase in place)");
+}
+
+TEST(CtlStatusTableTest, NoTrailingBlanks) {
+  for (const auto& line : Lines(RenderStatusTable(SampleStatus()))) {
+    EXPECT_TRUE(line.empty() || line.back() != ' ') << "'" << line << "'";
+  }
+}
+
+TEST(CtlStatusTableTest, ToleratesAnEmptyOrOddStatus) {
+  EXPECT_THAT(Lines(RenderStatusTable(json::object())),
+              ElementsAre("no bridges", "", "no managed NICs", "", "firewall: unknown"));
+  const json odd = {{"bridges", {nullptr, 3, {{"name", "eth9"}}}},
+                    {"nics", "nope"},
+                    {"firewall", {{"table", nullptr}, {"zero_phase", false}}}};
+  const auto lines = Lines(RenderStatusTable(odd));
+  EXPECT_THAT(lines, Contains("eth9  -  -"));
+  EXPECT_THAT(lines, Contains("firewall: none (zero phase NOT in place)"));
+}
+
+TEST(CtlEventLinesTest, OneLinePerEvent) {
+  const json events = json::parse(R"json([
+    { "time": "2026-11-22T03:00:00Z", "kind": "role",
+      "message": "hweth1: standby -> active (hweth0 lost carrier)" },
+    { "kind": "rename" } ])json");
+  EXPECT_THAT(
+      Lines(RenderEvents(events)),
+      ElementsAre("2026-11-22T03:00:00Z  [role] hweth1: standby -> active (hweth0 lost carrier)",
+                  "-  [rename]"));
+  EXPECT_EQ(RenderEvents(json{{"events", events}}), RenderEvents(events));
+}
+
+TEST(CtlResultOutputTest, JsonIsPrettyWithTwoSpaces) {
+  EXPECT_EQ(RenderResult("status", json{{"nics", json::array()}}, true), "{\n  \"nics\": []\n}\n");
+}
+
+TEST(CtlResultOutputTest, StatusUsesTheTable) {
+  EXPECT_THAT(RenderResult("status", SampleStatus(), false),
+              HasSubstr("firewall: inet failoverd (zero phase in place)\n"));
+}
+
+TEST(CtlResultOutputTest, MessageOrCompactJson) {
+  EXPECT_EQ(RenderResult("attach", json{{"message", "hweth1 attached to eth0"}, {"x", 1}}, false),
+            "hweth1 attached to eth0\n");
+  EXPECT_EQ(RenderResult("probe", json{{"nic", "hweth2"}, {"matches", nullptr}}, false),
+            "{\"matches\":null,\"nic\":\"hweth2\"}\n");
+  EXPECT_EQ(RenderResult("confirm", nullptr, false), "");
+}
+
+TEST(CtlResultOutputTest, MetricsAsIs) {
+  const std::string text =
+      "# TYPE failoverd_failovers_total counter\nfailoverd_failovers_total 3\n";
+  EXPECT_EQ(RenderResult("metrics", text, false), text);
+  EXPECT_THAT(RenderResult("metrics", text, false), Not(HasSubstr("\"")));
+}
+
+TEST(CtlResultOutputTest, StreamedEvents) {
+  const json event = {{"time", "2026-11-22T03:00:00Z"}, {"kind", "bridge"}, {"message", "eth0 up"}};
+  EXPECT_EQ(RenderStreamedEvent(event, false), "2026-11-22T03:00:00Z  [bridge] eth0 up\n");
+  EXPECT_EQ(RenderStreamedEvent(event, true),
+            "{\"kind\":\"bridge\",\"message\":\"eth0 up\",\"time\":\"2026-11-22T03:00:00Z\"}\n");
+}
+
+}  // namespace
+}  // namespace failoverd

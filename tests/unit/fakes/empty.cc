@@ -1,0 +1,1 @@
+// Keeps fod_fakes a valid library while it has no other sources.

@@ -1,0 +1,116 @@
+#include "fake_kernel.h"
+
+namespace failoverd::testing {
+
+int FakeKernel::AddNic(const std::string& name, const std::string& mac, bool carrier) {
+  core::LinkInfo link;
+  link.ifindex = next_ifindex_++;
+  link.name = name;
+  link.kind = "veth";
+  link.mac = *MacAddress::Parse(mac);
+  link.carrier = carrier;
+  link.driver = "veth";
+  links_[link.ifindex] = link;
+  return link.ifindex;
+}
+
+void FakeKernel::SetCarrier(int ifindex, bool carrier) { links_.at(ifindex).carrier = carrier; }
+
+void FakeKernel::RemoveLink(int ifindex) { links_.erase(ifindex); }
+
+const core::LinkInfo* FakeKernel::FindByName(const std::string& name) const {
+  for (const auto& [ifindex, link] : links_)
+    if (link.name == name) return &link;
+  return nullptr;
+}
+
+std::vector<int> FakeKernel::PortsOf(const std::string& bridge) const {
+  std::vector<int> ports;
+  const core::LinkInfo* master = FindByName(bridge);
+  if (!master) return ports;
+  for (const auto& [ifindex, link] : links_)
+    if (link.master == master->ifindex) ports.push_back(ifindex);
+  return ports;
+}
+
+bool FakeKernel::ShouldFail(const std::string& op) {
+  if (fail_next_ != op) return false;
+  fail_next_.clear();
+  return true;
+}
+
+Status FakeKernel::Record(const std::string& call) {
+  calls_.push_back(call);
+  return Status::Ok();
+}
+
+Result<std::vector<core::LinkInfo>> FakeKernel::DumpLinks() {
+  std::vector<core::LinkInfo> out;
+  for (const auto& [ifindex, link] : links_) out.push_back(link);
+  return out;
+}
+
+Status FakeKernel::SetLinkName(int ifindex, const std::string& name) {
+  if (ShouldFail("rename")) return Status::Error("injected failure");
+  auto& link = links_.at(ifindex);
+  if (link.admin_up) return Status::Error(link.name + ": rename: Device or resource busy");
+  if (FindByName(name)) return Status::Error(link.name + ": rename: File exists");
+  link.name = name;
+  return Record("rename " + std::to_string(ifindex) + " " + name);
+}
+
+Status FakeKernel::SetLinkUp(int ifindex, bool up) {
+  links_.at(ifindex).admin_up = up;
+  return Record(std::string(up ? "up " : "down ") + links_.at(ifindex).name);
+}
+
+Status FakeKernel::SetMaster(int ifindex, int master_ifindex) {
+  if (ShouldFail("master")) return Status::Error("injected failure");
+  auto& link = links_.at(ifindex);
+  if (master_ifindex != 0) {
+    auto master = links_.find(master_ifindex);
+    if (master == links_.end() || !master->second.is_bridge()) return Status::Error("not a bridge");
+    link.master = master_ifindex;
+    return Record("attach " + link.name + " " + master->second.name);
+  }
+  link.master = 0;
+  return Record("detach " + link.name);
+}
+
+Result<int> FakeKernel::CreateBridge(const core::BridgeSpec& spec) {
+  if (ShouldFail("bridge")) return Status::Error("injected failure");
+  if (FindByName(spec.name)) return Status::Error(spec.name + ": create: File exists");
+  core::LinkInfo link;
+  link.ifindex = next_ifindex_++;
+  link.name = spec.name;
+  link.kind = "bridge";
+  link.mac = spec.mac;
+  link.carrier = true;
+  links_[link.ifindex] = link;
+  Record("bridge " + spec.name + " " + spec.mac.ToString());
+  return link.ifindex;
+}
+
+Status FakeKernel::PrepareNic(const std::string& name) {
+  prepared.push_back(name);
+  return Status::Ok();
+}
+
+Status FakeKernel::EnsureAddress(int ifindex, const IpPrefix& prefix) {
+  auto& list = addresses[ifindex];
+  const std::string text = prefix.ToString();
+  for (const auto& existing : list)
+    if (existing == text) return Status::Ok();
+  list.push_back(text);
+  return Record("address " + links_.at(ifindex).name + " " + text);
+}
+
+Status FakeKernel::EnsureDefaultRoute(int ifindex, const IpAddress& gateway) {
+  return Record("route " + links_.at(ifindex).name + " via " + gateway.ToString());
+}
+
+Status FakeKernel::Announce(int port_ifindex, int bridge_ifindex) {
+  return Record("announce " + links_.at(port_ifindex).name + " " + links_.at(bridge_ifindex).name);
+}
+
+}  // namespace failoverd::testing

@@ -1,0 +1,55 @@
+// FakeKernel: a KernelOps that keeps a link table in memory and applies changes
+// the way the kernel would (renames refused while up, names unique, masters must
+// be bridges), recording every call. Tests cut "cables" by setting carrier.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "failoverd/core/kernel_ops.h"
+
+namespace failoverd::testing {
+
+class FakeKernel final : public core::KernelOps {
+ public:
+  // Adds a veth NIC with carrier; returns its ifindex.
+  int AddNic(const std::string& name, const std::string& mac, bool carrier = true);
+  void SetCarrier(int ifindex, bool carrier);
+  void RemoveLink(int ifindex);
+  core::LinkInfo& link(int ifindex) { return links_.at(ifindex); }
+  const core::LinkInfo* FindByName(const std::string& name) const;
+  // ifindexes enslaved to the bridge called `bridge`.
+  std::vector<int> PortsOf(const std::string& bridge) const;
+
+  // Every change as text ("rename 2 hweth0", "master 2 5", ...), in order.
+  const std::vector<std::string>& calls() const { return calls_; }
+  void ClearCalls() { calls_.clear(); }
+  std::vector<std::string>* journal() { return &calls_; }
+  // Makes the next calls of `op` ("master", "rename", ...) fail.
+  void FailNext(const std::string& op) { fail_next_ = op; }
+
+  Result<std::vector<core::LinkInfo>> DumpLinks() override;
+  Status SetLinkName(int ifindex, const std::string& name) override;
+  Status SetLinkUp(int ifindex, bool up) override;
+  Status SetMaster(int ifindex, int master_ifindex) override;
+  Result<int> CreateBridge(const core::BridgeSpec& spec) override;
+  Status PrepareNic(const std::string& name) override;
+  Status EnsureAddress(int ifindex, const IpPrefix& prefix) override;
+  Status EnsureDefaultRoute(int ifindex, const IpAddress& gateway) override;
+  Status Announce(int port_ifindex, int bridge_ifindex) override;
+
+  std::map<int, std::vector<std::string>> addresses;  // ifindex -> "192.0.2.9/24"
+  std::vector<std::string> prepared;                  // NIC names given PrepareNic
+
+ private:
+  bool ShouldFail(const std::string& op);
+  Status Record(const std::string& call);
+
+  std::map<int, core::LinkInfo> links_;
+  int next_ifindex_ = 2;
+  std::vector<std::string> calls_;
+  std::string fail_next_;
+};
+
+}  // namespace failoverd::testing
