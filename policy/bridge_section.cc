@@ -19,8 +19,9 @@ constexpr int kMinStpForwardDelayS = 2;
 // stp = true and forward_delay_s is not given (the default 0 would be refused).
 constexpr int kDefaultStpForwardDelayS = 15;
 
-// The same rules as the kernel's dev_valid_name(), so a policy that passes
-// never fails later at bridge creation.
+// The kernel's dev_valid_name() rules, narrowed to letters, digits, '_', '-' and
+// '.': the name also becomes part of nft chain names (in_<bridge>), which nft
+// cannot quote. A policy that passes never fails later at bridge creation.
 std::optional<std::string> ReadInterfaceName(const KeyValue& v) {
   auto name = ReadString(v);
   if (!name) return std::nullopt;
@@ -38,6 +39,10 @@ std::optional<std::string> ReadInterfaceName(const KeyValue& v) {
   else if (std::any_of(name->begin(), name->end(),
                        [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }))
     problem = "contains whitespace";
+  else if (std::any_of(name->begin(), name->end(), [](char c) {
+             return !std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.';
+           }))
+    problem = "may only contain letters, digits, '_', '-' and '.'";
   if (problem.empty()) return name;
   v.Error(name->empty() ? "bridge name " + problem : "bridge name '" + *name + "' " + problem);
   return std::nullopt;

@@ -56,8 +56,9 @@ ControlServer::ControlServer(EventLoop& loop, const Clock& clock, std::string so
 ControlServer::~ControlServer() { Close(); }
 
 Status ControlServer::Listen() {
-  if (listen_fd_ >= 0)
+  if (listen_fd_ >= 0) {
     return Status::Error("control socket " + socket_path_ + ": already listening");
+  }
   sockaddr_un addr{};
   if (!FillAddress(socket_path_, addr)) {
     return Status::Error("control socket '" + socket_path_ + "': path empty or longer than " +

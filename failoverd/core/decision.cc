@@ -220,7 +220,8 @@ class Decider {
       decision.active = chosen->ifindex;
     }
     for (NicDecision* nic : preferred)
-      if (nic != chosen) nic->reason = "standby for " + bridge.name;
+      if (nic != chosen)
+        nic->reason = "standby for " + bridge.name + (HealthOf(*nic).carrier ? "" : ", no carrier");
     decision.reason = reason;
     out_.bridges.push_back(decision);
   }

@@ -2,17 +2,29 @@
 
 namespace failoverd::core {
 
-void ObservedState::ReplaceAll(const std::vector<LinkInfo>& links, MonoTime now) {
+LinkChanges ObservedState::ReplaceAll(const std::vector<LinkInfo>& links, MonoTime now, bool initial) {
+  LinkChanges changes;
   std::map<int, LinkInfo> previous = std::move(links_);
   links_.clear();
   for (const auto& link : links) {
     auto it = previous.find(link.ifindex);
-    if (it != previous.end() && it->second.carrier != link.carrier) carrier_since_[link.ifindex] = now;
+    if (it == previous.end()) {
+      if (!initial) {
+        carrier_since_[link.ifindex] = now;
+        changes.appeared.push_back(link);
+      }
+    } else if (it->second.carrier != link.carrier) {
+      carrier_since_[link.ifindex] = now;
+      changes.carrier_changed.push_back(link);
+    }
     links_[link.ifindex] = link;
   }
+  for (const auto& [ifindex, link] : previous)
+    if (!links_.count(ifindex)) changes.removed.push_back(link);
   for (auto it = carrier_since_.begin(); it != carrier_since_.end();) {
     it = links_.count(it->first) ? std::next(it) : carrier_since_.erase(it);
   }
+  return changes;
 }
 
 std::optional<LinkInfo> ObservedState::Update(const LinkInfo& link, MonoTime now) {

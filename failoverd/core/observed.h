@@ -17,11 +17,19 @@ struct CarrierChange {
   MonoTime at{};
 };
 
+// What changed between two pictures, for the log.
+struct LinkChanges {
+  std::vector<LinkInfo> appeared;
+  std::vector<LinkInfo> removed;
+  std::vector<LinkInfo> carrier_changed;  // with the new carrier value
+};
+
 class ObservedState {
  public:
   // Replaces the whole picture (after a dump). Carrier changes against the previous
-  // picture are timestamped `now`; links seen for the first time count as stable.
-  void ReplaceAll(const std::vector<LinkInfo>& links, MonoTime now);
+  // picture are timestamped `now`. With `initial`, links count as stable since before
+  // the daemon started; otherwise a link that appears is timestamped `now` too.
+  LinkChanges ReplaceAll(const std::vector<LinkInfo>& links, MonoTime now, bool initial = false);
   // One link appeared or changed. Returns the previous value if there was one.
   std::optional<LinkInfo> Update(const LinkInfo& link, MonoTime now);
   void Remove(int ifindex);

@@ -28,7 +28,7 @@ Status Daemon::Start() {
 
   auto links = kernel_.DumpLinks();
   if (!links) return Status::Error("cannot read links: " + links.message());
-  observed_.ReplaceAll(*links, clock_.Now());
+  observed_.ReplaceAll(*links, clock_.Now(), /*initial=*/true);
 
   // The zero phase goes in first, atomically replacing any table left by an earlier
   // run; bridges that already exist get their zones in the same transaction, so
@@ -60,31 +60,24 @@ core::Decision Daemon::DecideNow() const {
   return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now()});
 }
 
-void Daemon::OnLinkChanged(const core::LinkInfo& link) {
-  const auto old = observed_.Update(link, clock_.Now());
-  if (old && *old == link) return;
-  if (old && old->carrier != link.carrier)
-    log_->info("{}: carrier {}", link.name, link.carrier ? "up" : "down");
-  Reconcile();
-}
-
-void Daemon::OnLinkRemoved(int ifindex) {
-  const core::LinkInfo* link = observed_.Find(ifindex);
-  if (!link) return;
-  log_->info("{}: removed", link->name);
-  observed_.Remove(ifindex);
-  progress_.prepared_nics.erase(ifindex);
-  Reconcile();
-}
-
-void Daemon::Resync() {
+bool Daemon::Refresh() {
   auto links = kernel_.DumpLinks();
   if (!links) {
     log_->error("cannot re-read links: {}", links.message());
-    return;
+    return false;
   }
-  observed_.ReplaceAll(*links, clock_.Now());
-  Reconcile();
+  const core::LinkChanges changes = observed_.ReplaceAll(*links, clock_.Now());
+  for (const auto& link : changes.appeared) log_->info("{}: appeared (ifindex {})", link.name, link.ifindex);
+  for (const auto& link : changes.removed) {
+    log_->info("{}: removed", link.name);
+    progress_.prepared_nics.erase(link.ifindex);
+  }
+  for (const auto& link : changes.carrier_changed) log_->info("{}: carrier {}", link.name, link.carrier ? "up" : "down");
+  return true;
+}
+
+void Daemon::Resync() {
+  if (Refresh()) Reconcile();
 }
 
 void Daemon::Reconcile() {
@@ -101,8 +94,7 @@ void Daemon::Reconcile() {
     blocked_ = plan.blocked;
     if (plan.empty()) break;
     const Executor::Outcome outcome = executor_.Execute(policy_, plan, observed_, progress_);
-    auto links = kernel_.DumpLinks();
-    if (links) observed_.ReplaceAll(*links, clock_.Now());
+    Refresh();
     if (outcome.failed > 0) {
       retry = true;
       break;

@@ -37,10 +37,10 @@ class Daemon {
   // means the daemon must not run (e.g. the zero phase could not be installed).
   Status Start();
 
-  // Events from the kernel edge.
-  void OnLinkChanged(const core::LinkInfo& link);
-  void OnLinkRemoved(int ifindex);
-  // Re-read every link from the kernel (after a netlink overflow or a udev event).
+  // Something changed in the kernel's links (a batch of rtnetlink events, a udev
+  // event, a netlink overflow). Event contents are never trusted as the current
+  // state — a queued event may be older than our own last change — so the links are
+  // re-read and the decision recomputed from that fresh picture.
   void Resync();
   // Decide and carry out the plan until nothing is left to do.
   void Reconcile();
@@ -53,6 +53,8 @@ class Daemon {
 
  private:
   core::Decision DecideNow() const;
+  // Re-reads the links; false when the kernel could not be read.
+  bool Refresh();
   void RecordNames(const core::Decision& decision);
   void LogRoleChanges(const core::Decision& decision);
   void ScheduleWakeup(std::optional<MonoTime> when);

@@ -52,15 +52,10 @@ class EventSources {
   void OnLinkEvents() {
     bool overflow = false;
     const auto events = links_.Read(&overflow);
-    if (overflow) {
-      log_->warn("netlink event queue overflowed; re-reading every link");
-      daemon_.Resync();
-      return;
-    }
-    for (const auto& event : events) {
-      if (event.type == kernel::LinkEvent::Type::kRemoved) daemon_.OnLinkRemoved(event.link.ifindex);
-      else daemon_.OnLinkChanged(event.link);
-    }
+    if (overflow) log_->warn("netlink event queue overflowed; re-reading every link");
+    // One re-read for the whole batch: the events say that something changed, the
+    // dump says what is true now.
+    if (overflow || !events.empty()) daemon_.Resync();
   }
 
   void OnDeviceEvents() {

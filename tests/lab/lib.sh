@@ -358,7 +358,7 @@ lab_daemon_start() {  # SERVER POLICY [EXTRA ARGS...]
   local limit; limit=$(lab_deadline_ns 20)
   until lab_daemon_ready; do
     if ! lab_daemon_alive; then
-      wait "$LAB_DAEMON_PID"; LAB_DAEMON_RC=$?
+      LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
       LAB_DAEMON_PID=""
       fail "daemon exited with status $LAB_DAEMON_RC before it was ready"
     fi
@@ -389,7 +389,7 @@ lab_daemon_stop() {
   local main; main=$(lab_daemon_main_pid)
   kill -TERM "$main" 2>/dev/null || true
   poll_until 20 lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon did not exit within 20 s of SIGTERM"
-  wait "$LAB_DAEMON_PID"; LAB_DAEMON_RC=$?
+  LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
   LAB_DAEMON_PID=""
   ((LAB_DAEMON_RC == 0)) || fail "daemon exited with status $LAB_DAEMON_RC after SIGTERM"
   ok "daemon stopped with SIGTERM, status 0"

@@ -48,7 +48,7 @@ class DaemonTest : public ::testing::Test {
   // Simulates the kernel's netlink notification for a carrier change.
   void Carrier(Daemon& daemon, int ifindex, bool carrier) {
     kernel_.SetCarrier(ifindex, carrier);
-    daemon.OnLinkChanged(kernel_.link(ifindex));
+    daemon.Resync();
   }
   size_t IndexOf(const std::string& needle) {
     const auto& calls = kernel_.calls();
@@ -226,7 +226,7 @@ TEST_F(DaemonTest, RemovedActiveNicIsReplaced) {
   const int b = kernel_.AddNic("ens2", kMacB);
   auto daemon = Start(Policy());
   kernel_.RemoveLink(a);
-  daemon->OnLinkRemoved(a);
+  daemon->Resync();
   EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{b});
 }
 
@@ -234,7 +234,7 @@ TEST_F(DaemonTest, HotPluggedNicIsNamedAndServes) {
   auto daemon = Start(Policy());
   EXPECT_EQ(daemon->StatusJson()["bridges"][0]["active"], nullptr);
   const int a = kernel_.AddNic("ens9", kMacA);
-  daemon->OnLinkChanged(kernel_.link(a));
+  daemon->Resync();
   EXPECT_EQ(kernel_.link(a).name, "hweth0");
   EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{a});
 }

@@ -45,6 +45,8 @@ TEST(BridgeTest, NameMustBeAValidInterfaceName) {
       {"br:0", "bridge name 'br:0' contains ':'"},
       {"br 0", "bridge name 'br 0' contains whitespace"},
       {"br\\t0", "bridge name 'br\t0' contains whitespace"},
+      {"br@0", "bridge name 'br@0' may only contain letters, digits, '_', '-' and '.'"},
+      {"br\\\"0", "bridge name 'br\"0' may only contain letters, digits, '_', '-' and '.'"},
   };
   for (const auto& [name, message] : cases) {
     SCOPED_TRACE(name);

@@ -1,0 +1,132 @@
+#include "failoverd/core/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/test_policy.h"
+
+namespace failoverd::core {
+namespace {
+
+using failoverd::testing::ActiveBackup;
+using failoverd::testing::VethPolicy;
+
+constexpr const char* kMacA = "02:00:00:00:01:01";
+constexpr const char* kMacB = "02:00:00:00:01:02";
+
+class PlanTest : public ::testing::Test {
+ protected:
+  int Add(const std::string& name, const std::string& mac, const std::string& kind = "veth", bool up = true) {
+    LinkInfo link;
+    link.ifindex = next_++;
+    link.name = name;
+    link.kind = kind;
+    link.mac = *MacAddress::Parse(mac);
+    link.carrier = true;
+    link.admin_up = up;
+    observed_.Update(link, MonoTime{});
+    return link.ifindex;
+  }
+  void Enslave(int ifindex, int master) {
+    LinkInfo link = *observed_.Find(ifindex);
+    link.master = master;
+    observed_.Update(link, MonoTime{});
+  }
+  std::vector<std::string> Steps(const policy::Policy& policy) {
+    const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime(std::chrono::hours(1))});
+    std::vector<std::string> steps;
+    for (const auto& action : MakePlan(policy, decision, observed_, progress_).actions) {
+      std::string subject = action.bridge.empty() ? action.name : action.name.empty() ? action.bridge
+                                                                                     : action.name + ">" + action.bridge;
+      steps.push_back(std::string(ToString(action.type)) + " " + subject);
+    }
+    return steps;
+  }
+
+  ObservedState observed_;
+  std::map<MacAddress, std::string> remembered_;
+  Progress progress_;
+  int next_ = 2;
+};
+
+TEST_F(PlanTest, FreshHostFullOrder) {
+  Add("ens1", kMacA);
+  Add("eth0", kMacB);  // named like the bridge
+  const auto policy = VethPolicy({ActiveBackup("eth0", {kMacA, kMacB}, "192.0.2.9/24")});
+  EXPECT_EQ(Steps(policy), (std::vector<std::string>{
+                               "rename hweth0", "rename hweth1",
+                               "prepare hweth0", "up hweth0", "prepare hweth1", "up hweth1",
+                               "create-bridge eth0", "install-zone eth0", "configure-l3 eth0", "bridge-up eth0",
+                               "attach hweth0>eth0", "announce hweth0>eth0"}));
+}
+
+TEST_F(PlanTest, SettledHostNeedsNothing) {
+  const int a = Add("hweth0", kMacA);
+  Add("hweth1", kMacB);
+  const int br = Add("eth0", "02:aa:00:00:00:01", "bridge");
+  Enslave(a, br);
+  progress_.prepared_nics = {a, a + 1};
+  progress_.zoned_bridges = {"eth0"};
+  progress_.configured_bridges = {"eth0"};
+  EXPECT_TRUE(Steps(VethPolicy({ActiveBackup("eth0", {kMacA, kMacB})})).empty());
+}
+
+TEST_F(PlanTest, DetachComesBeforeAttach) {
+  const int a = Add("hweth0", kMacA);
+  const int b = Add("hweth1", kMacB);
+  const int br = Add("eth0", "02:aa:00:00:00:01", "bridge");
+  // The wrong NIC is the port: B enslaved while A (first preferred) is... down.
+  Enslave(b, br);
+  LinkInfo link = *observed_.Find(b);
+  link.carrier = false;
+  observed_.Update(link, MonoTime{});
+  progress_.prepared_nics = {a, b};
+  progress_.zoned_bridges = {"eth0"};
+  progress_.configured_bridges = {"eth0"};
+  EXPECT_EQ(Steps(VethPolicy({ActiveBackup("eth0", {kMacA, kMacB})})),
+            (std::vector<std::string>{"detach hweth1>eth0", "attach hweth0>eth0", "announce hweth0>eth0"}));
+}
+
+TEST_F(PlanTest, NameSwapGoesThroughTemporaryNames) {
+  const int a = Add("hweth1", kMacA, "veth", false);
+  const int b = Add("hweth0", kMacB, "veth", false);
+  remembered_[*MacAddress::Parse(kMacA)] = "hweth0";
+  remembered_[*MacAddress::Parse(kMacB)] = "hweth1";
+  const auto steps = Steps(VethPolicy({}));
+  ASSERT_GE(steps.size(), 4u);
+  EXPECT_EQ(steps[0], "rename fodtmp" + std::to_string(a));
+  EXPECT_EQ(steps[1], "rename fodtmp" + std::to_string(b));
+  EXPECT_EQ(steps[2], "rename hweth0");
+  EXPECT_EQ(steps[3], "rename hweth1");
+}
+
+TEST_F(PlanTest, BridgeNameHeldByUnmanagedLinkIsBlocked) {
+  Add("eth0", kMacB, "macvlan");
+  const auto policy = VethPolicy({ActiveBackup("eth0", {kMacA})});
+  const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime{}});
+  const Plan plan = MakePlan(policy, decision, observed_, progress_);
+  ASSERT_EQ(plan.blocked.count("eth0"), 1u);
+  EXPECT_NE(plan.blocked.at("eth0").find("does not manage"), std::string::npos);
+  for (const auto& action : plan.actions) EXPECT_NE(action.bridge, "eth0") << action.Describe();
+}
+
+TEST_F(PlanTest, BridgeInErrorGetsNoActions) {
+  Add("ens1", kMacA);
+  progress_.bridge_errors["eth0"] = "zone failed";
+  const auto policy = VethPolicy({ActiveBackup("eth0", {kMacA})});
+  const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime{}});
+  const Plan plan = MakePlan(policy, decision, observed_, progress_);
+  EXPECT_FALSE(plan.empty()) << "the NIC is still named and prepared";
+  for (const auto& action : plan.actions) EXPECT_NE(action.bridge, "eth0") << action.Describe();
+}
+
+TEST_F(PlanTest, ManagedNicOnForeignBridgeIsDetached) {
+  const int a = Add("hweth0", kMacA);
+  const int other = Add("br-vm", "02:aa:00:00:00:09", "bridge");
+  Enslave(a, other);
+  progress_.prepared_nics = {a};
+  const auto policy = VethPolicy({});
+  EXPECT_EQ(Steps(policy), (std::vector<std::string>{"detach hweth0>br-vm"}));
+}
+
+}  // namespace
+}  // namespace failoverd::core
