@@ -43,7 +43,9 @@ Status CheckBridgeName(const std::string& bridge);
 std::string InputChainName(const std::string& bridge);    // "in_eth0"
 std::string ForwardChainName(const std::string& bridge);  // "fwd_eth0"
 
-// Reads and checks ZONES_DIR/NAME.nft. Errors name the file, line and column.
+// Reads and checks ZONES_DIR/NAME.nft. Errors name the file, line and column. A
+// shipped zone (trusted, lan, external, isolated) missing from ZONES_DIR falls back
+// to the copy built into failoverd; a file in ZONES_DIR always wins.
 Result<ZoneFragment> LoadZone(const std::string& zones_dir, const std::string& name);
 // Parses fragment text (exposed for tests); `path` is used in messages.
 Result<ZoneFragment> ParseZone(const std::string& text, const std::string& name,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "firewall/firewall.h"
+#include "firewall/shipped_zones.h"
 
 namespace failoverd::firewall {
 namespace {
@@ -278,7 +279,15 @@ Result<ZoneFragment> LoadZone(const std::string& zones_dir, const std::string& n
                          "': " + std::generic_category().message(err));
   };
   std::FILE* file = std::fopen(path.c_str(), "re");
-  if (file == nullptr) return read_error(errno);
+  if (file == nullptr) {
+    const int err = errno;
+    // Not installed (yet): a shipped zone falls back to the copy built into failoverd.
+    // A file in zones_dir always wins, so administrators can change any zone.
+    if (err == ENOENT) {
+      if (auto shipped = ShippedZoneText(name)) return ParseZone(std::string(*shipped), name, "(built-in)/" + name + ".nft");
+    }
+    return read_error(err);
+  }
   std::string text;
   char buffer[4096];
   size_t n;

@@ -76,10 +76,22 @@ class Decider {
       nic.ifindex = ifindex;
       nic.identity = link.identity();
       nic.current_name = link.name;
-      nic.role = link.udev_ready ? NicRole::kSpare : NicRole::kPending;
-      nic.reason = link.udev_ready ? "preferred by no bridge" : "waiting for udev";
+      const bool pending = WaitingForUdev(link);
+      nic.role = pending ? NicRole::kPending : NicRole::kSpare;
+      nic.reason = pending ? "waiting for udev" : "preferred by no bridge";
       out_.nics.push_back(nic);
     }
+  }
+
+  // With udev_source = "udev", a NIC is left alone until udevd has processed it
+  // (renaming it under udevd's feet would race its own naming), but no longer than
+  // kUdevWait. With "kernel" there is no udevd to wait for.
+  bool WaitingForUdev(const LinkInfo& link) {
+    if (in_.policy.daemon.udev_source != policy::UdevSource::kUdev || link.udev_ready) return false;
+    const MonoTime deadline = in_.observed.FirstSeen(link.ifindex) + kUdevWait;
+    if (in_.now >= deadline) return false;
+    WakeAt(deadline);
+    return true;
   }
 
   void AssignNames() {

@@ -21,8 +21,12 @@ enum class NicRole {
   kActive,   // the port of its bridge, enslaved and forwarding
   kStandby,  // preferred by a bridge, up but not enslaved, ready to take over
   kSpare,    // preferred by no bridge; a bridge with spares = true may take it
-  kPending,  // udevd has not finished with it yet; left untouched
+  kPending,  // udevd has not finished with it yet (udev_source = "udev"); left untouched
 };
+
+// How long a NIC may wait for udevd before failoverd goes ahead without it: in a
+// network namespace udevd never sees the device, and a NIC must not wait forever.
+inline constexpr std::chrono::milliseconds kUdevWait{3000};
 const char* ToString(NicRole role);
 
 struct NicDecision {

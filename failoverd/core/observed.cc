@@ -9,6 +9,7 @@ LinkChanges ObservedState::ReplaceAll(const std::vector<LinkInfo>& links, MonoTi
   for (const auto& link : links) {
     auto it = previous.find(link.ifindex);
     if (it == previous.end()) {
+      first_seen_.emplace(link.ifindex, now);
       if (!initial) {
         carrier_since_[link.ifindex] = now;
         changes.appeared.push_back(link);
@@ -24,6 +25,9 @@ LinkChanges ObservedState::ReplaceAll(const std::vector<LinkInfo>& links, MonoTi
   for (auto it = carrier_since_.begin(); it != carrier_since_.end();) {
     it = links_.count(it->first) ? std::next(it) : carrier_since_.erase(it);
   }
+  for (auto it = first_seen_.begin(); it != first_seen_.end();) {
+    it = links_.count(it->first) ? std::next(it) : first_seen_.erase(it);
+  }
   return changes;
 }
 
@@ -31,6 +35,7 @@ std::optional<LinkInfo> ObservedState::Update(const LinkInfo& link, MonoTime now
   auto it = links_.find(link.ifindex);
   if (it == links_.end()) {
     links_[link.ifindex] = link;
+    first_seen_[link.ifindex] = now;
     // A link that appears while we watch has just come into existence: its carrier
     // state dates from now.
     carrier_since_[link.ifindex] = now;
@@ -45,6 +50,12 @@ std::optional<LinkInfo> ObservedState::Update(const LinkInfo& link, MonoTime now
 void ObservedState::Remove(int ifindex) {
   links_.erase(ifindex);
   carrier_since_.erase(ifindex);
+  first_seen_.erase(ifindex);
+}
+
+MonoTime ObservedState::FirstSeen(int ifindex) const {
+  auto it = first_seen_.find(ifindex);
+  return it == first_seen_.end() ? MonoTime{} : it->second;
 }
 
 const LinkInfo* ObservedState::Find(int ifindex) const {

@@ -40,10 +40,13 @@ class ObservedState {
   // When the carrier last changed while the daemon watched; nullopt = stable since
   // before the daemon started.
   std::optional<MonoTime> CarrierSince(int ifindex) const;
+  // When the link was first seen (daemon start for links that were already there).
+  MonoTime FirstSeen(int ifindex) const;
 
  private:
   std::map<int, LinkInfo> links_;
   std::map<int, MonoTime> carrier_since_;
+  std::map<int, MonoTime> first_seen_;
 };
 
 }  // namespace failoverd::core

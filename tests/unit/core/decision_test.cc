@@ -179,16 +179,31 @@ TEST_F(DecisionTest, NameSelectorsMatchTheServiceName) {
   EXPECT_EQ(Run(policy).FindBridge("eth0")->active, a);
 }
 
-TEST_F(DecisionTest, PendingNicIsLeftAlone) {
-  const int a = AddLink("ens1", kMacA, true);
-  LinkInfo link = *observed_.Find(a);
+TEST_F(DecisionTest, NicWaitsForUdevButNotForever) {
+  LinkInfo link;
+  link.ifindex = 40;
+  link.name = "ens1";
+  link.kind = "veth";
+  link.mac = *MacAddress::Parse(kMacA);
+  link.carrier = true;
   link.udev_ready = false;
-  observed_.Update(link, now_);
-  const auto policy = VethPolicy({ActiveBackup("eth0", {kMacA})});
+  observed_.Update(link, now_);  // appears now
+  auto policy = VethPolicy({ActiveBackup("eth0", {kMacA})});
+  policy.daemon.udev_source = policy::UdevSource::kUdev;
   Decision d = Run(policy);
-  EXPECT_EQ(d.FindNic(a)->role, NicRole::kPending);
-  EXPECT_EQ(d.FindNic(a)->name, "ens1");
+  EXPECT_EQ(d.FindNic(40)->role, NicRole::kPending);
+  EXPECT_EQ(d.FindNic(40)->name, "ens1");
   EXPECT_EQ(d.FindBridge("eth0")->active, 0);
+  ASSERT_TRUE(d.next_wakeup.has_value());
+  EXPECT_EQ(*d.next_wakeup, now_ + kUdevWait);
+
+  now_ += kUdevWait;
+  d = Run(policy);
+  EXPECT_NE(d.FindNic(40)->role, NicRole::kPending) << "udevd never came: go ahead";
+
+  now_ -= kUdevWait;
+  policy.daemon.udev_source = policy::UdevSource::kKernel;
+  EXPECT_NE(Run(policy).FindNic(40)->role, NicRole::kPending) << "no udevd to wait for";
 }
 
 TEST_F(DecisionTest, BridgeMacRules) {

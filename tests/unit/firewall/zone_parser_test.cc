@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include <string>
 
@@ -136,10 +140,36 @@ TEST(ZoneParserTest, ReportsEveryProblemOnePerLine) {
 }
 
 TEST(ZoneParserTest, MissingFileNamesPathZoneAndReason) {
-  Result<ZoneFragment> zone = LoadZone("/nonexistent/zones/", "lan");
+  Result<ZoneFragment> zone = LoadZone("/nonexistent/zones/", "office");
   ASSERT_FALSE(zone.ok());
   EXPECT_EQ(zone.message(),
-            "/nonexistent/zones/lan.nft: cannot read zone 'lan': No such file or directory");
+            "/nonexistent/zones/office.nft: cannot read zone 'office': No such file or directory");
+}
+
+TEST(ZoneParserTest, MissingShippedZoneFallsBackToTheBuiltInCopy) {
+  Result<ZoneFragment> builtin = LoadZone("/nonexistent/zones/", "lan");
+  ASSERT_TRUE(builtin.ok()) << builtin.message();
+  EXPECT_EQ(builtin->path, "(built-in)/lan.nft");
+  Result<ZoneFragment> shipped = LoadZone(FAILOVERD_SOURCE_DIR "/firewall/zones", "lan");
+  ASSERT_TRUE(shipped.ok()) << shipped.message();
+  EXPECT_EQ(builtin->input_rules, shipped->input_rules);
+  EXPECT_EQ(builtin->forward_rules, shipped->forward_rules);
+  EXPECT_FALSE(builtin->input_rules.empty());
+}
+
+TEST(ZoneParserTest, FileInZonesDirWinsOverTheBuiltInCopy) {
+  char dir[] = "/tmp/fod-zones-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/lan.nft";
+  {
+    std::ofstream out(path);
+    out << "input {\n  tcp dport 2222 accept\n}\n";
+  }
+  Result<ZoneFragment> zone = LoadZone(dir, "lan");
+  std::remove(path.c_str());
+  rmdir(dir);
+  ASSERT_TRUE(zone.ok()) << zone.message();
+  EXPECT_EQ(zone->input_rules, std::vector<std::string>{"tcp dport 2222 accept"});
 }
 
 TEST(ZoneParserTest, ZoneNamesAreChecked) {

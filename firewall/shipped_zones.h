@@ -1,0 +1,12 @@
+// The zone files shipped in firewall/zones/, compiled into the binary.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace failoverd::firewall {
+
+// The text of shipped zone `name` ("lan", "trusted", ...), or nullopt.
+std::optional<std::string_view> ShippedZoneText(std::string_view name);
+
+}  // namespace failoverd::firewall
