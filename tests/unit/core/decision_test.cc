@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "failoverd/core/bridge_mac.h"
+#include "fakes/observed_builder.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd::core {
@@ -19,35 +20,19 @@ constexpr const char* kMacSpare = "02:00:00:00:09:09";
 class DecisionTest : public ::testing::Test {
  protected:
   int AddLink(const std::string& name, const std::string& mac, bool carrier, const std::string& kind = "veth") {
-    LinkInfo link;
-    link.ifindex = next_++;
-    link.name = name;
-    link.kind = kind;
-    link.mac = *MacAddress::Parse(mac);
-    link.carrier = carrier;
-    link.admin_up = true;
-    observed_.Update(link, MonoTime{});  // first sight: counts from time zero
-    return link.ifindex;
+    return links_.Add(name, mac, carrier, kind);
   }
-  void Change(int ifindex, bool carrier) {
-    LinkInfo link = *observed_.Find(ifindex);
-    link.carrier = carrier;
-    observed_.Update(link, now_);
-  }
-  void Enslave(int ifindex, int master) {
-    LinkInfo link = *observed_.Find(ifindex);
-    link.master = master;
-    observed_.Update(link, now_);
-  }
+  void Change(int ifindex, bool carrier) { links_.SetCarrier(ifindex, carrier, now_); }
+  void Enslave(int ifindex, int master) { links_.Enslave(ifindex, master, now_); }
   Decision Run(const policy::Policy& policy) {
     return Decide({policy, observed_, remembered_, "machine-id-1", now_});
   }
   std::string NameOf(const Decision& d, int ifindex) { return d.FindNic(ifindex)->name; }
 
   ObservedState observed_;
+  failoverd::testing::ObservedBuilder links_{observed_};
   std::map<MacAddress, std::string> remembered_;
   MonoTime now_ = MonoTime(std::chrono::hours(1));
-  int next_ = 2;
 };
 
 TEST_F(DecisionTest, FirstPreferredNicWithCarrierIsActive) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/observed_builder.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd::core {
@@ -16,21 +17,9 @@ constexpr const char* kMacB = "02:00:00:00:01:02";
 class PlanTest : public ::testing::Test {
  protected:
   int Add(const std::string& name, const std::string& mac, const std::string& kind = "veth", bool up = true) {
-    LinkInfo link;
-    link.ifindex = next_++;
-    link.name = name;
-    link.kind = kind;
-    link.mac = *MacAddress::Parse(mac);
-    link.carrier = true;
-    link.admin_up = up;
-    observed_.Update(link, MonoTime{});
-    return link.ifindex;
+    return links_.Add(name, mac, true, kind, up);
   }
-  void Enslave(int ifindex, int master) {
-    LinkInfo link = *observed_.Find(ifindex);
-    link.master = master;
-    observed_.Update(link, MonoTime{});
-  }
+  void Enslave(int ifindex, int master) { links_.Enslave(ifindex, master); }
   std::vector<std::string> Steps(const policy::Policy& policy) {
     const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime(std::chrono::hours(1))});
     std::vector<std::string> steps;
@@ -43,9 +32,9 @@ class PlanTest : public ::testing::Test {
   }
 
   ObservedState observed_;
+  failoverd::testing::ObservedBuilder links_{observed_};
   std::map<MacAddress, std::string> remembered_;
   Progress progress_;
-  int next_ = 2;
 };
 
 TEST_F(PlanTest, FreshHostFullOrder) {
@@ -76,9 +65,7 @@ TEST_F(PlanTest, DetachComesBeforeAttach) {
   const int br = Add("eth0", "02:aa:00:00:00:01", "bridge");
   // The wrong NIC is the port: B enslaved while A (first preferred) is... down.
   Enslave(b, br);
-  LinkInfo link = *observed_.Find(b);
-  link.carrier = false;
-  observed_.Update(link, MonoTime{});
+  links_.SetCarrier(b, false, MonoTime{});
   progress_.prepared_nics = {a, b};
   progress_.zoned_bridges = {"eth0"};
   progress_.configured_bridges = {"eth0"};
