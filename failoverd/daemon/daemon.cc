@@ -87,13 +87,17 @@ void Daemon::Reconcile() {
   for (int round = 0; round < kMaxRoundsPerReconcile; ++round) {
     decision_ = DecideNow();
     RecordNames(decision_);
-    LogRoleChanges(decision_);
     const core::Plan plan = core::MakePlan(policy_, decision_, observed_, progress_);
     for (const auto& [bridge, why] : plan.blocked)
       if (blocked_[bridge] != why) log_->error("{}: {}", bridge, why);
     blocked_ = plan.blocked;
-    if (plan.empty()) break;
+    if (plan.empty()) {
+      LogRoleChanges(decision_);
+      break;
+    }
+    // The plan runs first; logging the role changes waits until the new port forwards.
     const Executor::Outcome outcome = executor_.Execute(policy_, plan, observed_, progress_);
+    LogRoleChanges(decision_);
     Refresh();
     if (outcome.failed > 0) {
       retry = true;
