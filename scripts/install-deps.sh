@@ -8,11 +8,14 @@ build_pkgs=(
   libnl-3-dev libnl-route-3-dev libmnl-dev libudev-dev libnftables-dev libsystemd-dev
   libspdlog-dev libgtest-dev libgmock-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+  clang-14 libclang-rt-14-dev  # libFuzzer target tests/fuzz (clang's fuzzer runtime)
 )
 # Real peers and tools used by the kernel tests and the lab.
 peer_pkgs=(iproute2 iputils-ping arping tcpdump nftables procps util-linux perl
   jq       # JSON checks on `failoverctl --json status` and `ip -j`
   strace   # test_zone_before_up: the order of the daemon's netlink writes
+  lldpd    # test_cable_probe: the switch's LLDP agent (only ever run inside a lab namespace)
+  radvd    # test_cable_probe: router advertisements (only ever run inside a lab namespace)
   coreutils)
 
 missing=()

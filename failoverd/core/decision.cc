@@ -15,6 +15,7 @@ const char* ToString(NicRole role) {
     case NicRole::kStandby: return "standby";
     case NicRole::kSpare: return "spare";
     case NicRole::kPending: return "pending";
+    case NicRole::kQuarantined: return "quarantined";
   }
   return "?";
 }
@@ -61,6 +62,7 @@ class Decider {
     CollectNics();
     AssignNames();
     AssignPreferences();
+    if (AnyIdentifyKeys(in_.policy)) ApplyIdentification();
     for (const auto& bridge : in_.policy.bridges) DecideBridge(bridge);
     return std::move(out_);
   }
@@ -133,6 +135,76 @@ class Decider {
     }
   }
 
+  const NicEvidence* EvidenceOf(int ifindex) const {
+    if (!in_.evidence) return nullptr;
+    auto it = in_.evidence->find(ifindex);
+    return it == in_.evidence->end() ? nullptr : &it->second;
+  }
+
+  // What the cable carries overrides what the policy prefers: a NIC seen on another
+  // bridge's network serves that bridge; one that matches none, or several, is
+  // quarantined (unless it only serves a bridge that asks for no check).
+  void ApplyIdentification() {
+    static const NicEvidence kNothing;
+    for (auto& nic : out_.nics) {
+      if (nic.role == NicRole::kPending) continue;
+      const NicEvidence* evidence = EvidenceOf(nic.ifindex);
+      if (!evidence) evidence = &kNothing;
+      nic.identification = Identify(in_.policy, evidence->fingerprint, evidence->probing_done);
+      const Identification& id = nic.identification;
+      switch (id.verdict) {
+        case Identification::Verdict::kMatched: {
+          nic.network = id.bridge;
+          if (nic.bridge == id.bridge) break;
+          const policy::Bridge* target = in_.policy.FindBridge(id.bridge);
+          nic.reason = (nic.bridge.empty() ? "identified on " + id.bridge
+                                           : "moved " + nic.bridge + " -> " + id.bridge) + ": " + id.reason;
+          nic.bridge = id.bridge;
+          const int index = PreferenceIndex(target->ports, AsNamed(nic));
+          // Not among the target's preferred NICs: it ranks after them.
+          nic.preference = index >= 0 ? index : static_cast<int>(target->ports.size());
+          nic.role = NicRole::kStandby;
+          break;
+        }
+        case Identification::Verdict::kConflict:
+        case Identification::Verdict::kUnknown: {
+          nic.network = "unknown";
+          // "No check" lets a NIC on an unrecognised network serve; answers from two
+          // networks on one cable are never trusted.
+          const policy::Bridge* serves = nic.bridge.empty() ? nullptr : in_.policy.FindBridge(nic.bridge);
+          if (id.verdict == Identification::Verdict::kUnknown && serves &&
+              serves->identify.require == policy::Require::kNone)
+            break;
+          nic.role = NicRole::kQuarantined;
+          nic.reason = "quarantined: " + id.reason;
+          nic.bridge.clear();
+          nic.preference = -1;
+          break;
+        }
+        case Identification::Verdict::kUndetermined:
+          break;
+      }
+    }
+  }
+
+  // Whether `nic` may be a port of `bridge` as far as identification goes.
+  bool Eligible(const NicDecision& nic, const policy::Bridge& bridge) const {
+    if (nic.role == NicRole::kQuarantined) return false;
+    const Identification& id = nic.identification;
+    if (id.verdict == Identification::Verdict::kMatched) return id.bridge == bridge.name;
+    switch (bridge.identify.require) {
+      case policy::Require::kNone:
+        return true;
+      case policy::Require::kConfirmed:
+        return false;
+      case policy::Require::kRemembered: {
+        const NicEvidence* evidence = EvidenceOf(nic.ifindex);
+        return evidence && evidence->remembered_network == bridge.name && !id.contradicted.count(bridge.name);
+      }
+    }
+    return false;
+  }
+
   Health HealthOf(const NicDecision& nic) const {
     return {in_.observed.Find(nic.ifindex)->carrier, in_.observed.CarrierSince(nic.ifindex)};
   }
@@ -163,16 +235,21 @@ class Decider {
     std::vector<NicDecision*> preferred;
     std::vector<NicDecision*> spares;
     NicDecision* current = nullptr;
+    std::vector<NicDecision*> waiting;  // would serve, but not identified for it
     for (auto& nic : out_.nics) {
-      if (nic.role == NicRole::kPending) continue;
-      if (nic.bridge == bridge.name) preferred.push_back(&nic);
-      if (nic.role == NicRole::kSpare && !claimed_.count(nic.ifindex)) spares.push_back(&nic);
+      if (nic.role == NicRole::kPending || nic.role == NicRole::kQuarantined) continue;
+      const bool eligible = Eligible(nic, bridge);
+      if (nic.bridge == bridge.name) (eligible ? preferred : waiting).push_back(&nic);
+      if (nic.role == NicRole::kSpare && !claimed_.count(nic.ifindex) && eligible) spares.push_back(&nic);
       const bool enslaved_here =
           bridge_ifindex != 0 && in_.observed.Find(nic.ifindex)->master == bridge_ifindex;
-      const bool may_serve = nic.bridge == bridge.name ||
-                             (nic.role == NicRole::kSpare && bridge.spares && !claimed_.count(nic.ifindex));
+      const bool may_serve = eligible && (nic.bridge == bridge.name ||
+                                          (nic.role == NicRole::kSpare && bridge.spares && !claimed_.count(nic.ifindex)));
       if (enslaved_here && may_serve && (!current || Ranks(nic, *current))) current = &nic;
     }
+    for (NicDecision* nic : waiting)
+      if (nic->reason.rfind("moved", 0) != 0 && nic->reason.rfind("identified", 0) != 0)
+        nic->reason = "waiting for identification on " + bridge.name + "'s network (" + nic->identification.reason + ")";
     auto by_rank = [](const NicDecision* a, const NicDecision* b) { return Ranks(*a, *b); };
     std::sort(preferred.begin(), preferred.end(), by_rank);
     std::sort(spares.begin(), spares.end(), by_rank);
@@ -219,10 +296,18 @@ class Decider {
         chosen = current;
         reason = current->name + " lost carrier and no other NIC is usable";
       }
-      if (!chosen) reason = "no NIC with carrier";
+      if (!chosen) {
+        reason = "no NIC with carrier";
+        if (!waiting.empty() && bridge.identify.require != policy::Require::kNone)
+          reason = "no NIC identified on " + bridge.name + "'s network (require = " +
+                   policy::ToString(bridge.identify.require) + ")";
+      }
     }
 
     if (chosen) {
+      // Keep the story of a move in the reason of the NIC that now serves.
+      if (chosen->reason.rfind("moved", 0) == 0 || chosen->reason.rfind("identified", 0) == 0)
+        reason = chosen->reason + "; " + reason;
       if (chosen->role == NicRole::kSpare) {
         claimed_.insert(chosen->ifindex);
         chosen->bridge = bridge.name;
@@ -232,7 +317,7 @@ class Decider {
       decision.active = chosen->ifindex;
     }
     for (NicDecision* nic : preferred)
-      if (nic != chosen)
+      if (nic != chosen && nic->reason.rfind("moved", 0) != 0 && nic->reason.rfind("identified", 0) != 0)
         nic->reason = "standby for " + bridge.name + (HealthOf(*nic).carrier ? "" : ", no carrier");
     decision.reason = reason;
     out_.bridges.push_back(decision);

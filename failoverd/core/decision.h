@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "failoverd/common/clock.h"
+#include "failoverd/core/fingerprint.h"
+#include "failoverd/core/identify.h"
 #include "failoverd/core/observed.h"
 #include "policy/policy.h"
 
@@ -21,7 +23,8 @@ enum class NicRole {
   kActive,   // the port of its bridge, enslaved and forwarding
   kStandby,  // preferred by a bridge, up but not enslaved, ready to take over
   kSpare,    // preferred by no bridge; a bridge with spares = true may take it
-  kPending,  // udevd has not finished with it yet (udev_source = "udev"); left untouched
+  kPending,      // udevd has not finished with it yet (udev_source = "udev"); left untouched
+  kQuarantined,  // its cable matches no bridge's network, or several: attached nowhere
 };
 
 // How long a NIC may wait for udevd before failoverd goes ahead without it: in a
@@ -38,6 +41,9 @@ struct NicDecision {
   std::string bridge;      // the bridge it serves (active or standby); "" for none
   int preference = -1;     // index in that bridge's `ports`; -1 for a spare
   std::string reason;
+  Identification identification;  // verdict kUndetermined when nothing is identified
+  // The network its cable carries, for status: a bridge name, "unknown", or "" (not known).
+  std::string network;
 };
 
 struct BridgeDecision {
@@ -56,12 +62,21 @@ struct Decision {
   const BridgeDecision* FindBridge(const std::string& name) const;
 };
 
+// What the probes learned about one NIC's cable in its current link-up.
+struct NicEvidence {
+  Fingerprint fingerprint;
+  bool probing_done = false;               // every probe had its chance
+  std::string remembered_network;          // last network recorded in state.json, "" if none
+};
+
 struct DecisionInput {
   const policy::Policy& policy;
   const ObservedState& observed;
   const std::map<MacAddress, std::string>& remembered_names;  // from state.json
   std::string machine_id;
   MonoTime now;
+  // By ifindex; nullptr or a missing entry means nothing heard yet.
+  const std::map<int, NicEvidence>* evidence = nullptr;
 };
 
 Decision Decide(const DecisionInput& input);
