@@ -11,7 +11,7 @@ constexpr int kMaxRetryMs = 30000;
 }  // namespace
 
 Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
-               core::KernelOps& kernel, firewall::Firewall& firewall)
+               core::KernelOps& kernel, firewall::Firewall& firewall, ProbeManager::SessionFactory probes)
     : policy_(std::move(policy)),
       machine_id_(std::move(machine_id)),
       clock_(clock),
@@ -20,7 +20,14 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
       firewall_(firewall),
       log_(GetLogger("engine")),
       state_(policy_.daemon.state_dir),
-      executor_(kernel, firewall, events_, clock) {}
+      executor_(kernel, firewall, events_, clock),
+      probes_(loop, clock,
+              probes ? std::move(probes)
+                     : ProbeManager::SessionFactory([](int, const std::string&, const MacAddress&) {
+                         return Result<std::unique_ptr<core::CableSession>>(
+                             Status::Error("cable probing is not available"));
+                       }),
+              [this] { Reconcile(); }) {}
 
 Status Daemon::Start() {
   if (Status loaded = state_.Load(); !loaded)
@@ -57,7 +64,7 @@ Status Daemon::Start() {
 }
 
 core::Decision Daemon::DecideNow() const {
-  return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now()});
+  return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence()});
 }
 
 bool Daemon::Refresh() {
@@ -85,6 +92,10 @@ void Daemon::Reconcile() {
   reconciling_ = true;
   bool retry = false;
   for (int round = 0; round < kMaxRoundsPerReconcile; ++round) {
+    decision_ = DecideNow();
+    // Probes follow the links (a link-up starts a fresh fingerprint, carrier loss
+    // forgets it); decide again on what they hold now.
+    probes_.Sync(policy_, observed_, decision_, state_.networks());
     decision_ = DecideNow();
     RecordNames(decision_);
     const core::Plan plan = core::MakePlan(policy_, decision_, observed_, progress_);
@@ -133,8 +144,12 @@ void Daemon::ScheduleWakeup(std::optional<MonoTime> when) {
 
 void Daemon::RecordNames(const core::Decision& decision) {
   bool changed = false;
-  for (const auto& nic : decision.nics)
-    if (nic.role != core::NicRole::kPending) changed = state_.SetName(nic.identity, nic.name) || changed;
+  for (const auto& nic : decision.nics) {
+    if (nic.role == core::NicRole::kPending) continue;
+    changed = state_.SetName(nic.identity, nic.name) || changed;
+    if (nic.identification.verdict == core::Identification::Verdict::kMatched)
+      changed = state_.SetNetwork(nic.identity, nic.identification.bridge) || changed;
+  }
   if (!changed) return;
   // Saved before any rename, so a crash half-way still gives every NIC the same name.
   if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
@@ -212,9 +227,53 @@ nlohmann::json Daemon::NicJson(const core::NicDecision& nic) const {
       {"bridge", or_null(nic.bridge)},
       {"role", core::ToString(nic.role)},
       {"reason", nic.reason},
-      {"network", nullptr},  // network identification is not implemented yet
-      {"seen", {{"lldp", nullptr}, {"arp", nlohmann::json::array()}, {"ra", nlohmann::json::array()}}},
+      {"network", or_null(nic.network)},
+      {"seen", SeenJson(nic.ifindex)},
   };
+}
+
+nlohmann::json Daemon::SeenJson(int ifindex) const {
+  nlohmann::json seen = {{"lldp", nullptr}, {"arp", nlohmann::json::array()}, {"ra", nlohmann::json::array()}};
+  auto it = probes_.evidence().find(ifindex);
+  if (it == probes_.evidence().end()) return seen;
+  const core::Fingerprint& f = it->second.fingerprint;
+  if (f.lldp) {
+    seen["lldp"] = {{"chassis_id", f.lldp->chassis_id},
+                    {"port_id", f.lldp->port_id},
+                    {"port_description", f.lldp->port_description},
+                    {"system_name", f.lldp->system_name},
+                    {"port_vlan", f.lldp->port_vlan ? nlohmann::json(*f.lldp->port_vlan) : nlohmann::json()}};
+  }
+  for (const auto& answer : f.arp) seen["arp"].push_back({{"target", answer.target.ToString()}, {"mac", answer.mac.ToString()}});
+  for (const auto& prefix : f.ra_prefixes) seen["ra"].push_back(prefix.ToString());
+  seen["malformed_frames"] = f.malformed_frames;
+  seen["probing_done"] = it->second.probing_done;
+  return seen;
+}
+
+Result<nlohmann::json> Daemon::ProbeJson(const std::string& name) const {
+  for (const auto& nic : decision_.nics) {
+    const core::LinkInfo* link = observed_.Find(nic.ifindex);
+    if (link->name != name) continue;
+    const core::Identification& id = nic.identification;
+    nlohmann::json matched = id.matched;
+    nlohmann::json contradicted = nlohmann::json::array();
+    for (const auto& bridge : id.contradicted) contradicted.push_back(bridge);
+    return nlohmann::json{
+        {"nic", name},
+        {"carrier", link->carrier},
+        {"seen", SeenJson(nic.ifindex)},
+        {"verdict", core::ToString(id.verdict)},
+        {"network", nic.network.empty() ? nlohmann::json() : nlohmann::json(nic.network)},
+        {"matches", matched},
+        {"contradicts", contradicted},
+        {"role", core::ToString(nic.role)},
+        {"bridge", nic.bridge.empty() ? nlohmann::json() : nlohmann::json(nic.bridge)},
+        {"message", name + ": " + core::ToString(id.verdict) + (nic.network.empty() ? "" : " (" + nic.network + ")") +
+                        " - " + id.reason},
+    };
+  }
+  return Status::Error("no managed NIC named '" + name + "'");
 }
 
 nlohmann::json Daemon::StatusJson() const {

@@ -21,6 +21,7 @@
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/executor.h"
+#include "failoverd/daemon/probe_manager.h"
 #include "failoverd/daemon/state_store.h"
 #include "firewall/firewall.h"
 #include "policy/policy.h"
@@ -29,8 +30,10 @@ namespace failoverd {
 
 class Daemon {
  public:
+  // `probes` opens a cable probe on a NIC; without one nothing is probed (and
+  // bridges that require identification never get a port).
   Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
-         core::KernelOps& kernel, firewall::Firewall& firewall);
+         core::KernelOps& kernel, firewall::Firewall& firewall, ProbeManager::SessionFactory probes = nullptr);
 
   // Start: state file, zero-phase firewall (with the zones of bridges that already
   // exist, in the same transaction), adoption, then the first reconcile. An error
@@ -47,6 +50,8 @@ class Daemon {
 
   nlohmann::json StatusJson() const;
   nlohmann::json PlanJson() const;  // what would change now, and why
+  // What a NIC's cable carries and which bridge it matches; an error if no such NIC.
+  Result<nlohmann::json> ProbeJson(const std::string& nic) const;
   EventLog& events() { return events_; }
   const policy::Policy& policy() const { return policy_; }
   const core::Decision& last_decision() const { return decision_; }
@@ -60,6 +65,7 @@ class Daemon {
   void ScheduleWakeup(std::optional<MonoTime> when);
   nlohmann::json BridgeJson(const core::BridgeDecision& bridge) const;
   nlohmann::json NicJson(const core::NicDecision& nic) const;
+  nlohmann::json SeenJson(int ifindex) const;
 
   policy::Policy policy_;
   std::string machine_id_;
@@ -75,6 +81,7 @@ class Daemon {
   core::ObservedState observed_;
   core::Progress progress_;
   core::Decision decision_;
+  ProbeManager probes_;
   std::map<std::string, std::string> blocked_;  // bridges that cannot be set up, and why
   bool zero_phase_ = false;
   bool reconciling_ = false;

@@ -65,6 +65,7 @@ StateStore::StateStore(std::string state_dir) : state_dir_(std::move(state_dir))
 
 Status StateStore::Load() {
   names_.clear();
+  networks_.clear();
   extra_nic_fields_ = nlohmann::json::object();
   dirty_ = false;
   std::ifstream in(path());
@@ -79,6 +80,8 @@ Status StateStore::Load() {
     if (!mac || !entry.is_object()) continue;  // skip what we cannot read, keep the rest
     const auto name = entry.find("name");
     if (name != entry.end() && name->is_string()) names_[*mac] = name->get<std::string>();
+    const auto network = entry.find("network");
+    if (network != entry.end() && network->is_string()) networks_[*mac] = network->get<std::string>();
     extra_nic_fields_[mac->ToString()] = entry;
   }
   return Status::Ok();
@@ -92,9 +95,18 @@ bool StateStore::SetName(const MacAddress& identity, const std::string& name) {
   return true;
 }
 
+bool StateStore::SetNetwork(const MacAddress& identity, const std::string& network) {
+  auto it = networks_.find(identity);
+  if (it != networks_.end() && it->second == network) return false;
+  networks_[identity] = network;
+  dirty_ = true;
+  return true;
+}
+
 nlohmann::json StateStore::ToJson() const {
   nlohmann::json nics = extra_nic_fields_;
   for (const auto& [identity, name] : names_) nics[identity.ToString()]["name"] = name;
+  for (const auto& [identity, network] : networks_) nics[identity.ToString()]["network"] = network;
   return {{"version", kVersion}, {"nics", nics}};
 }
 

@@ -27,6 +27,9 @@ class StateStore {
   const std::map<MacAddress, std::string>& names() const { return names_; }
   // Records a NIC's name; returns true if that changed anything.
   bool SetName(const MacAddress& identity, const std::string& name);
+  // The last network (bridge name) each NIC was identified on, for require = "remembered".
+  const std::map<MacAddress, std::string>& networks() const { return networks_; }
+  bool SetNetwork(const MacAddress& identity, const std::string& network);
 
   std::string path() const { return state_dir_ + "/state.json"; }
 
@@ -35,6 +38,7 @@ class StateStore {
 
   std::string state_dir_;
   std::map<MacAddress, std::string> names_;
+  std::map<MacAddress, std::string> networks_;
   nlohmann::json extra_nic_fields_ = nlohmann::json::object();  // kept as read, per identity
   bool dirty_ = false;
 };
