@@ -83,6 +83,11 @@ bool Daemon::Refresh() {
   return true;
 }
 
+void Daemon::PollProbes() {
+  probes_.PollAll();
+  Reconcile();
+}
+
 void Daemon::Resync() {
   if (Refresh()) Reconcile();
 }

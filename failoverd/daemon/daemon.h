@@ -47,6 +47,8 @@ class Daemon {
   void Resync();
   // Decide and carry out the plan until nothing is left to do.
   void Reconcile();
+  // Reads every cable probe now and reconciles on what they heard.
+  void PollProbes();
 
   nlohmann::json StatusJson() const;
   nlohmann::json PlanJson() const;  // what would change now, and why

@@ -144,6 +144,12 @@ void ProbeManager::OnReadable(int ifindex) {
   evidence_[ifindex].fingerprint.malformed_frames = it->second.probe->malformed();
 }
 
+void ProbeManager::PollAll() {
+  std::vector<int> ifindexes;
+  for (const auto& [ifindex, session] : sessions_) ifindexes.push_back(ifindex);
+  for (int ifindex : ifindexes) OnReadable(ifindex);
+}
+
 void ProbeManager::Record(int ifindex, const core::CableObservation& observation) {
   core::Fingerprint& f = evidence_[ifindex].fingerprint;
   const std::string& name = sessions_.at(ifindex).name;

@@ -50,6 +50,8 @@ class ProbeManager {
 
   const std::map<int, core::NicEvidence>& evidence() const { return evidence_; }
   uint64_t malformed(int ifindex) const;
+  // Reads every session now, as if each had become readable.
+  void PollAll();
 
  private:
   struct Session {
