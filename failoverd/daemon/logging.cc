@@ -5,7 +5,7 @@
 namespace failoverd {
 
 namespace {
-constexpr const char* kComponents[] = {"netlink", "udev", "engine", "firewall", "control", "daemon"};
+constexpr const char* kComponents[] = {"netlink", "udev", "probe", "engine", "firewall", "control", "daemon"};
 constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v";
 }  // namespace
 

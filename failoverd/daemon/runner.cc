@@ -12,6 +12,7 @@
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/logging.h"
+#include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/link_monitor.h"
 #include "failoverd/kernel/rtnl_ops.h"
 #include "failoverd/kernel/udev_monitor.h"
@@ -27,6 +28,14 @@ std::string ReadMachineId() {
 }
 
 namespace {
+
+// Opens the packet-socket probe of one NIC's cable.
+Result<std::unique_ptr<core::CableSession>> OpenCableProbe(int ifindex, const std::string& name,
+                                                           const MacAddress& mac) {
+  auto probe = std::make_unique<kernel::CableProbe>(ifindex, name, mac);
+  if (Status opened = probe->Open(); !opened) return opened;
+  return std::unique_ptr<core::CableSession>(std::move(probe));
+}
 
 // Connects the kernel's event sources to the daemon.
 class EventSources {
@@ -90,7 +99,7 @@ int RunDaemon(const policy::Policy& policy) {
     return 1;
   }
   firewall::NftFirewall firewall;
-  Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall);
+  Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe);
 
   // Subscribe before the first dump so no change between the two is missed.
   EventSources sources(loop, daemon, policy);
