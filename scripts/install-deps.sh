@@ -16,13 +16,28 @@ peer_pkgs=(iproute2 iputils-ping arping tcpdump nftables procps util-linux perl
   strace   # test_zone_before_up: the order of the daemon's netlink writes
   lldpd    # test_cable_probe: the switch's LLDP agent (only ever run inside a lab namespace)
   radvd    # test_cable_probe: router advertisements (only ever run inside a lab namespace)
+  ndisc6   # test_identify_quarantine: IPv6 neighbour solicitations from a peer host
   coreutils)
+
+# The peer daemons are only ever started by the kernel tests, by hand, inside lab
+# namespaces. Their packages enable them at boot (systemd unit and rc.d links), which on
+# a machine booted with systemd would run lldpd on every host NIC: switch that off.
+keep_peer_daemons_off() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  local d
+  for d in lldpd radvd; do
+    dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed' || continue
+    systemctl disable --quiet "$d.service" >/dev/null 2>&1 || true
+    update-rc.d "$d" disable >/dev/null 2>&1 || true
+  done
+}
 
 missing=()
 for p in "${build_pkgs[@]}" "${peer_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  keep_peer_daemons_off
   echo "install-deps: everything is already installed"
   exit 0
 fi
@@ -46,4 +61,5 @@ trap '[ "$created_policy_rc" = 1 ] && rm -f "$policy_rc"' EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+keep_peer_daemons_off
 echo "install-deps: installed ${missing[*]}"

@@ -62,8 +62,9 @@ assert_not_cmd() {  # MESSAGE CMD...
 }
 
 # Nanoseconds since the epoch, plus SECONDS (may be fractional).
+# (%.0f, not %d: mawk's %d stops at 2^31-1, which would cap every wait at 2.1 s.)
 lab_deadline_ns() {  # SECONDS
-  echo $(($(date +%s%N) + $(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000000 }')))
+  echo $(($(date +%s%N) + $(awk -v t="$1" 'BEGIN { printf "%.0f", t * 1000000000 }')))
 }
 
 # Polls CMD... every 50 ms until it succeeds; fails the test after TIMEOUT_S seconds.
@@ -417,3 +418,178 @@ lab_link_snapshot() {  # NAME
     jq -S '[.[] | {ifindex, ifname, kind: (.linkinfo.info_kind // null), master: (.master // null),
                    flags, operstate, address, mtu}]'
 }
+
+# ---- identification peers ----
+# Real peers for the network-identification tests (tests/kernel/test_identify_*.sh): an
+# LLDP agent on a switch, a router sending RAs, moving a cable to another switch, and a
+# packet capture on a switch. Everything runs inside lab namespaces only.
+
+declare -A LAB_LLDPD_PID=()  # switch short name -> pid of its lldpd
+
+# Whether lldpd on SWITCH answers on its control socket and has applied SYSTEM_NAME.
+lab_lldpd_configured() {  # SWITCH SYSTEM_NAME
+  lab_in "$1" lldpcli -u "$T/lldpd-$1/lldpd.sock" -f json show chassis 2>/dev/null |
+    jq -e --arg n "$2" '[.. | objects | select(has($n))] | length > 0' >/dev/null
+}
+
+# Runs lldpd as SWITCH's LLDP agent (tx interval 1 s): system name SYSTEM_NAME, chassis ID
+# CHASSIS_MAC (the MAC of the switch's own management link mgmt0, not bridged). It sends
+# on the switch's cable ports (p*, created by lab_nic, also those moved in later by
+# lab_cable_move) and on mgmt0, never on the hosts' ports. Private control socket, pid
+# file and configuration under $T/lldpd-SWITCH; waits (10 s) until the name is applied.
+lab_lldpd() {  # SWITCH SYSTEM_NAME CHASSIS_MAC
+  local short=$1 name=$2 mac=$3 ns dir
+  lab_require lldpd lldpcli
+  ns=$(lab_nsname "$short")
+  dir="$T/lldpd-$short"
+  # lldpd drops privileges to _lldpd and its helper lldpcli connects back to the control
+  # socket as that user, so the socket's directory must be reachable by it.
+  chmod 711 "$T"
+  mkdir -m 755 "$dir"
+  ip -n "$ns" link add mgmt0 address "$mac" type veth peer name mgmt1
+  ip -n "$ns" link set mgmt0 up
+  ip -n "$ns" link set mgmt1 up
+  printf 'configure lldp tx-interval 1\nconfigure system hostname %s\n' "$name" >"$dir/lldpd.conf"
+  # -d -d: foreground, log to stderr; -u/-p: private socket and pid file; -O: our config
+  # instead of /etc/lldpd.{conf,d}; -I: the interfaces to use; -C: chassis ID from mgmt0.
+  lab_bg "lldpd-$short" lab_in "$short" lldpd -d -d -u "$dir/lldpd.sock" -p "$dir/lldpd.pid" \
+    -O "$dir/lldpd.conf" -I 'p*,mgmt0' -C mgmt0 -S "failoverd lab switch $name"
+  LAB_LLDPD_PID[$short]=$LAB_BG_PID
+  poll_until 10 lab_lldpd_configured "$short" "$name" ||
+    fail "lldpd on $short did not come up as $name: $(tail -n 5 "$T/lldpd-$short.err")"
+}
+
+# Whether link-local IPv6 on net0 of lab namespace HOST is usable (DAD done).
+lab_link_local_ready() {  # HOST
+  [[ -n "$(ip -n "$(lab_nsname "$1")" -6 addr show dev net0 scope link -tentative 2>/dev/null)" ]]
+}
+
+# A router host ROUTER_HOST on SWITCH (net0 with MAC if given, no IPv4) running radvd,
+# advertising PREFIX every 3-4 s and answering router solicitations. Waits (10 s) for
+# its link-local address first (radvd refuses to start without one).
+lab_radvd() {  # SWITCH ROUTER_HOST PREFIX [MAC]
+  local sw=$1 host=$2 prefix=$3 mac=${4:-} ns
+  lab_require radvd
+  lab_host "$sw" "$host"
+  ns=$LAB_NS
+  [[ -z "$mac" ]] || ip -n "$ns" link set net0 address "$mac"
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1  # radvd refuses to run otherwise
+  cat >"$T/radvd-$host.conf" <<CONF
+interface net0 {
+  AdvSendAdvert on;
+  MinRtrAdvInterval 3;
+  MaxRtrAdvInterval 4;
+  prefix $prefix { };
+};
+CONF
+  poll_until 10 lab_link_local_ready "$host" || fail "router $host: no link-local address on net0"
+  # -n: foreground; -m stderr: log to stderr; -p: private pid file; -u root: no radvd user needed.
+  lab_bg "radvd-$host" lab_in "$host" radvd -n -m stderr -C "$T/radvd-$host.conf" -p "$T/radvd-$host.pid" -u root
+  LAB_NS=$ns
+}
+
+# Moves a cable's switch end (by MAC or original NIC name) to the bridge of NEW_SWITCH:
+# the port leaves its switch (the server NIC loses carrier), joins the other switch's
+# "sw" and goes up (carrier again). Re-plugging a cable into another switch, in one step.
+lab_cable_move() {  # KEY NEW_SWITCH
+  local old port new k
+  old=$(lab_cable_switch "$1"); port=$(lab_cable_port "$1"); new=$(lab_nsname "$2")
+  ip -n "$old" link set "$port" netns "$new" || fail "cannot move $port from $old to $new"
+  ip -n "$new" link set "$port" master sw
+  ip -n "$new" link set "$port" up
+  for k in "${!LAB_CABLE_PORT[@]}"; do
+    [[ "${LAB_CABLE_PORT[$k]}" == "$port" && "${LAB_CABLE_NS[$k]}" == "$old" ]] && LAB_CABLE_NS[$k]=$new
+  done
+  return 0
+}
+
+# Captures every frame passing SWITCH's bridge (promiscuous, so also frames forwarded
+# between its ports) into $T/NAME.pcap until lab_capture_stop; waits until it listens.
+lab_capture() {  # SWITCH NAME
+  lab_require tcpdump
+  # -Z root: Debian's tcpdump would drop to user tcpdump, which cannot write into $T.
+  # --immediate-mode -U: each frame is written when it arrives (by default libpcap hands
+  # them over in blocks, up to 1 s late, and a capture stopped then loses the last second).
+  lab_bg "$2" lab_in "$1" tcpdump -n --immediate-mode -U -Z root -s 256 -i sw -w "$T/$2.pcap"
+  LAB_CAPTURE_PID[$2]=$LAB_BG_PID
+  poll_until 10 grep -q 'listening on' "$T/$2.err" || fail "capture $2 on $1 did not start: $(cat "$T/$2.err")"
+}
+declare -A LAB_CAPTURE_PID=()
+
+# Stops capture NAME; fails if the kernel dropped frames of it (then it proves nothing).
+lab_capture_stop() {  # NAME
+  lab_bg_stop "${LAB_CAPTURE_PID[$1]:?no capture $1}" INT
+  grep -q '^0 packets dropped by kernel' "$T/$1.err" || fail "capture $1 is incomplete: $(tr '\n' ' ' <"$T/$1.err")"
+}
+
+# Prints the frames of capture NAME matching a pcap FILTER, one line each (-tt -e: epoch time and MACs).
+lab_capture_lines() {  # NAME FILTER
+  tcpdump -n -tt -e -r "$T/$1.pcap" "$2" 2>/dev/null || true
+}
+
+lab_capture_count() {  # NAME FILTER
+  lab_capture_lines "$1" "$2" | wc -l
+}
+
+# The two networks of the identification tests, each a switch with its LLDP agent and a
+# host owning the gateway address (answers ARP); MAC_PREFIX (4 bytes, e.g. 02:00:00:31)
+# gives each test's peers MACs of their own:
+#   lan: switch "lan", lldpd "core-sw-1" (chassis PREFIX:0a:01), host "langw" 192.0.2.1/24
+#        (PREFIX:0b:01), and unless NO_RADVD is given a router "lanrtr" (PREFIX:0c:01)
+#        advertising 2001:db8:1::/64
+#   wan: switch "wan", lldpd "edge-sw-1" (chassis PREFIX:0a:02), host "wangw"
+#        198.51.100.1/24 (PREFIX:0b:02)
+lab_identify_lan() {  # MAC_PREFIX [NO_RADVD]
+  lab_switch lan
+  lab_lldpd lan core-sw-1 "$1:0a:01"
+  lab_host lan langw 192.0.2.1/24
+  ip -n "$LAB_NS" link set net0 address "$1:0b:01"
+  [[ "${2:-}" == NO_RADVD ]] || lab_radvd lan lanrtr 2001:db8:1::/64 "$1:0c:01"
+}
+lab_identify_wan() {  # MAC_PREFIX
+  lab_switch wan
+  lab_lldpd wan edge-sw-1 "$1:0a:02"
+  lab_host wan wangw 198.51.100.1/24
+  ip -n "$LAB_NS" link set net0 address "$1:0b:02"
+}
+
+# Writes the identification tests' policy to FILE: bridge eth0 (zone lan, 192.0.2.9/24,
+# 2001:db8:1::9/64) recognised by LLDP system "core-*", an ARP answer for 192.0.2.1 or
+# the RA prefix 2001:db8:1::/64; bridge eth1 (zone external, 198.51.100.9/24) by LLDP
+# system "edge-*" or an ARP answer for 198.51.100.1; both require = "confirmed".
+# ETH0_KEYS / ETH1_KEYS: more keys for each bridge table (ports, spares), one string each.
+lab_identify_policy() {  # FILE ETH0_KEYS ETH1_KEYS
+  lab_policy "$1" <<EOF2
+[[bridge]]
+name = "eth0"
+zone = "lan"
+address = ["192.0.2.9/24", "2001:db8:1::9/64"]
+$2
+
+[bridge.identify]
+lldp_system = "core-*"
+arp_target = "192.0.2.1"
+ra_prefix = "2001:db8:1::/64"
+require = "confirmed"
+
+[[bridge]]
+name = "eth1"
+zone = "external"
+address = ["198.51.100.9/24"]
+$3
+
+[bridge.identify]
+lldp_system = "edge-*"
+arp_target = "198.51.100.1"
+require = "confirmed"
+EOF2
+}
+
+# A field of NIC's entry in the status JSON (jq path after the NIC object, e.g. .role).
+lab_nic_field() {  # NIC JQ_PATH
+  lab_status_json 2>/dev/null | jq -r --arg n "$1" ".nics[] | select(.name == \$n) | $2"
+}
+lab_nic_field_is() {  # NIC JQ_PATH VALUE
+  [[ "$(lab_nic_field "$1" "$2")" == "$3" ]]
+}
+# ---- end identification peers ----
