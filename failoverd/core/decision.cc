@@ -157,6 +157,10 @@ class Decider {
           nic.network = id.bridge;
           if (nic.bridge == id.bridge) break;
           const policy::Bridge* target = in_.policy.FindBridge(id.bridge);
+          if (nic.bridge.empty() && !target->spares) {
+            nic.reason = "seen on " + id.bridge + "'s network, which takes no spares";
+            break;
+          }
           nic.reason = (nic.bridge.empty() ? "identified on " + id.bridge
                                            : "moved " + nic.bridge + " -> " + id.bridge) + ": " + id.reason;
           nic.bridge = id.bridge;

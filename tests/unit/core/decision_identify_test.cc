@@ -143,6 +143,13 @@ TEST_F(DecisionIdentifyTest, SpareIdentifiedOnANetworkServesIt) {
   EXPECT_EQ(d.FindBridge("eth1")->active, spare);
   EXPECT_EQ(d.FindBridge("eth0")->active, 0);
   EXPECT_EQ(d.FindNic(spare)->reason.rfind("identified on eth1", 0), 0u) << d.FindNic(spare)->reason;
+
+  auto no_spares = Policy(policy::Require::kConfirmed);
+  no_spares.bridges[1].spares = false;
+  const Decision d2 = Run(no_spares);
+  EXPECT_EQ(d2.FindBridge("eth1")->active, 0) << "eth1 takes no spares, identified or not";
+  EXPECT_EQ(d2.FindNic(spare)->role, NicRole::kSpare);
+  EXPECT_EQ(d2.FindNic(spare)->network, "eth1");
 }
 
 }  // namespace
