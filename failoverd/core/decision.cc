@@ -281,7 +281,9 @@ class Decider {
       for (NicDecision* nic : preferred) {
         if (UsableOrWake(*nic)) {
           chosen = nic;
-          reason = lost + nic->name + " is the first preferred NIC with carrier";
+          const bool listed = nic->preference < static_cast<int>(bridge.ports.size());
+          reason = lost + nic->name + (listed ? " is the first preferred NIC with carrier"
+                                              : " is the first NIC with carrier on " + bridge.name + "'s network");
           break;
         }
       }

@@ -490,7 +490,8 @@ CONF
 
 # Moves a cable's switch end (by MAC or original NIC name) to the bridge of NEW_SWITCH:
 # the port leaves its switch (the server NIC loses carrier), joins the other switch's
-# "sw" and goes up (carrier again). Re-plugging a cable into another switch, in one step.
+# "sw" and goes up (carrier again). Re-plugging a cable into another switch in one step
+# (milliseconds), or plugging in one pulled earlier with lab_cable_cut.
 lab_cable_move() {  # KEY NEW_SWITCH
   local old port new k
   old=$(lab_cable_switch "$1"); port=$(lab_cable_port "$1"); new=$(lab_nsname "$2")
@@ -503,18 +504,20 @@ lab_cable_move() {  # KEY NEW_SWITCH
   return 0
 }
 
+declare -A LAB_CAPTURE_PID=()  # capture name -> pid of its tcpdump
+
 # Captures every frame passing SWITCH's bridge (promiscuous, so also frames forwarded
 # between its ports) into $T/NAME.pcap until lab_capture_stop; waits until it listens.
-lab_capture() {  # SWITCH NAME
+# IFACE: another link of that namespace instead of "sw" (e.g. a server's bridge).
+lab_capture() {  # SWITCH NAME [IFACE]
   lab_require tcpdump
   # -Z root: Debian's tcpdump would drop to user tcpdump, which cannot write into $T.
   # --immediate-mode -U: each frame is written when it arrives (by default libpcap hands
   # them over in blocks, up to 1 s late, and a capture stopped then loses the last second).
-  lab_bg "$2" lab_in "$1" tcpdump -n --immediate-mode -U -Z root -s 256 -i sw -w "$T/$2.pcap"
+  lab_bg "$2" lab_in "$1" tcpdump -n --immediate-mode -U -Z root -s 256 -i "${3:-sw}" -w "$T/$2.pcap"
   LAB_CAPTURE_PID[$2]=$LAB_BG_PID
   poll_until 10 grep -q 'listening on' "$T/$2.err" || fail "capture $2 on $1 did not start: $(cat "$T/$2.err")"
 }
-declare -A LAB_CAPTURE_PID=()
 
 # Stops capture NAME; fails if the kernel dropped frames of it (then it proves nothing).
 lab_capture_stop() {  # NAME
@@ -535,16 +538,15 @@ lab_capture_count() {  # NAME FILTER
 # host owning the gateway address (answers ARP); MAC_PREFIX (4 bytes, e.g. 02:00:00:31)
 # gives each test's peers MACs of their own:
 #   lan: switch "lan", lldpd "core-sw-1" (chassis PREFIX:0a:01), host "langw" 192.0.2.1/24
-#        (PREFIX:0b:01), and unless NO_RADVD is given a router "lanrtr" (PREFIX:0c:01)
-#        advertising 2001:db8:1::/64
+#        (PREFIX:0b:01), router "lanrtr" (PREFIX:0c:01) advertising 2001:db8:1::/64
 #   wan: switch "wan", lldpd "edge-sw-1" (chassis PREFIX:0a:02), host "wangw"
 #        198.51.100.1/24 (PREFIX:0b:02)
-lab_identify_lan() {  # MAC_PREFIX [NO_RADVD]
+lab_identify_lan() {  # MAC_PREFIX
   lab_switch lan
   lab_lldpd lan core-sw-1 "$1:0a:01"
   lab_host lan langw 192.0.2.1/24
   ip -n "$LAB_NS" link set net0 address "$1:0b:01"
-  [[ "${2:-}" == NO_RADVD ]] || lab_radvd lan lanrtr 2001:db8:1::/64 "$1:0c:01"
+  lab_radvd lan lanrtr 2001:db8:1::/64 "$1:0c:01"
 }
 lab_identify_wan() {  # MAC_PREFIX
   lab_switch wan
@@ -591,5 +593,61 @@ lab_nic_field() {  # NIC JQ_PATH
 }
 lab_nic_field_is() {  # NIC JQ_PATH VALUE
   [[ "$(lab_nic_field "$1" "$2")" == "$3" ]]
+}
+
+# pcap filters for "a frame of the lan" and "a frame of the wan" in the identification
+# lab (MAC_PREFIX as for lab_identify_lan/wan; ETH0_MAC/ETH1_MAC: the server's bridges):
+# the network's addresses as a source, its hosts' MACs and its bridge's MAC.
+lab_identify_filters() {  # MAC_PREFIX ETH0_MAC ETH1_MAC
+  LAB_LAN_ONLY="src net 192.0.2.0/24 or src net 2001:db8:1::/64 or ether host $1:0b:01 or ether host $1:0c:01 or ether host $2"
+  LAB_WAN_ONLY="src net 198.51.100.0/24 or ether host $1:0b:02 or ether host $3"
+}
+
+# The frames of capture NAME matching FILTER with a time in [FROM, TO) (unix times), counted.
+lab_capture_count_between() {  # NAME FILTER FROM TO
+  lab_capture_lines "$1" "$2" | awk -v from="$3" -v to="$4" '$1 + 0 >= from + 0 && $1 + 0 < to + 0' | wc -l
+}
+
+# Checks that the (stopped) captures cap-lan and cap-wan saw their own network: in
+# [FROM, TO) each holds its gateway's echo requests to the server and the replies (at
+# least 5 each) and so frames matching its lab_identify_filters filter. Without this,
+# lab_identify_check_no_crossing would prove nothing.
+lab_identify_check_captures() {  # LABEL FROM TO
+  local net own gw srv n req rep
+  for net in lan wan; do
+    if [[ $net == lan ]]; then own=$LAB_LAN_ONLY gw=192.0.2.1 srv=192.0.2.9; else own=$LAB_WAN_ONLY gw=198.51.100.1 srv=198.51.100.9; fi
+    n=$(lab_capture_count_between "cap-$net" "$own" "$2" "$3")
+    req=$(lab_capture_count_between "cap-$net" "icmp[icmptype] = icmp-echo and src host $gw and dst host $srv" "$2" "$3")
+    rep=$(lab_capture_count_between "cap-$net" "icmp[icmptype] = icmp-echoreply and src host $srv and dst host $gw" "$2" "$3")
+    ((n > 0 && req >= 5 && rep >= 5)) ||
+      fail "$net capture $1: $n frames of its own network, $req echo requests, $rep replies"
+    ok "$net capture $1: $n frames of its own network, $req echo requests, $rep replies"
+  done
+}
+# Checks that cap-lan holds no frame of the wan and cap-wan none of the lan.
+lab_identify_check_no_crossing() {
+  local crossed
+  crossed=$(lab_capture_lines cap-lan "$LAB_WAN_ONLY")
+  [[ -z "$crossed" ]] || fail "wan frames on the lan switch:"$'\n'"$(head -n 20 <<<"$crossed")"
+  crossed=$(lab_capture_lines cap-wan "$LAB_LAN_ONLY")
+  [[ -z "$crossed" ]] || fail "lan frames on the wan switch:"$'\n'"$(head -n 20 <<<"$crossed")"
+  ok "no frame crossed between lan and wan ($(lab_capture_count cap-lan '') frames on lan, $(lab_capture_count cap-wan '') on wan)"
+}
+
+# "[UNIX TIME] 64 bytes from ..." lines of `ping -D` in $T/NAME.out: succeeds when at
+# least COUNT replies arrived after unix time AFTER.
+lab_ping_replies_after() {  # NAME AFTER COUNT
+  awk -v t="$2" -v want="$3" '/bytes from/ { ts = substr($1, 2, length($1) - 2); if (ts + 0 > t + 0) n++ }
+    END { exit !(n >= want) }' "$T/$1.out"
+}
+
+# Milliseconds in daemon log LOG between the first line matching FROM (an ERE) and the
+# first later line matching TO, looking only after the first SKIP lines; "?" if missing.
+lab_log_ms() {  # LOG FROM TO [SKIP]
+  tail -n "+$((${4:-0} + 1))" "$1" | awk -v from="$2" -v to="$3" '
+    function ms(stamp,  a) { split(substr(stamp, 12), a, ":"); return (a[1] * 3600 + a[2] * 60 + a[3]) * 1000 }
+    start == "" && $0 ~ from { start = ms($1); next }
+    start != "" && $0 ~ to { printf "%.0f\n", ms($1) - start; found = 1; exit }
+    END { if (!found) print "?" }'
 }
 # ---- end identification peers ----
