@@ -1,5 +1,7 @@
 #include "lab_netns.h"
 
+#include "failoverd/kernel/netns_guard.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
@@ -12,37 +14,9 @@
 
 namespace failoverd::bench {
 
-namespace {
+bool IsLabNetns(const std::string& name) { return kernel::IsPrivateNetns(name); }
 
-bool SameFile(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
-
-bool StatNamed(const std::string& name, struct stat* named) {
-  if (name.empty() || name.find('/') != std::string::npos) return false;
-  return stat(("/run/netns/" + name).c_str(), named) == 0;
-}
-
-// The machine's own network namespace is PID 1's. Where PID 1's is unreadable (a
-// sandbox's init can deny it even to root), kthreadd's (PID 2) is asked instead: a
-// kernel thread always lives in the initial namespaces. Neither readable: refuse.
-bool IsInit(const struct stat& ns) {
-  struct stat init {};
-  if (stat("/proc/1/ns/net", &init) != 0 && stat("/proc/2/ns/net", &init) != 0) return true;
-  return SameFile(init, ns);
-}
-
-}  // namespace
-
-bool IsLabNetns(const std::string& name) {
-  struct stat named {};
-  return StatNamed(name, &named) && !IsInit(named);
-}
-
-bool InLabNetns(const std::string& name) {
-  struct stat named {};
-  struct stat self {};
-  if (!StatNamed(name, &named) || stat("/proc/thread-self/ns/net", &self) != 0) return false;
-  return SameFile(named, self) && !IsInit(self);
-}
+bool InLabNetns(const std::string& name) { return kernel::InPrivateNetns(name); }
 
 NetnsVisit::NetnsVisit(const std::string& name) {
   if (!IsLabNetns(name)) {

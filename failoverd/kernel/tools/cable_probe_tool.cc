@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "failoverd/kernel/netns_guard.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/kernel_log.h"
 
@@ -52,20 +53,6 @@ constexpr const char* kUsage =
     "  send IFNAME HEX...\n"
     "      send each HEX string as one raw Ethernet frame out of IFNAME\n";
 
-// True only if this process's network namespace is the one `ip netns add NAME`
-// bind-mounted at /run/netns/NAME, and not PID 1's (the same guard as
-// kernel_edge_tool's).
-bool InNamedNetworkNamespace(const std::string& name) {
-  if (name.empty() || name.find('/') != std::string::npos) return false;
-  struct stat self {};
-  struct stat named {};
-  struct stat init {};
-  if (stat("/proc/self/ns/net", &self) != 0) return false;
-  if (stat(("/run/netns/" + name).c_str(), &named) != 0) return false;
-  if (self.st_ino != named.st_ino || self.st_dev != named.st_dev) return false;
-  return !(stat("/proc/1/ns/net", &init) == 0 && init.st_ino == self.st_ino &&
-           init.st_dev == self.st_dev);
-}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "cable_probe_tool: %s\n", message.c_str());
@@ -235,7 +222,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin(), args.begin() + 2);
   }
   if (args.empty()) return Fail(kUsage);
-  if (!InNamedNetworkNamespace(netns)) {
+  if (!failoverd::kernel::InPrivateNetns(netns)) {
     return Fail(
         "refusing to put frames on a wire outside a private network namespace; "
         "run as `ip netns exec NAME cable_probe_tool --netns NAME ...`");

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "failoverd/kernel/netns_guard.h"
 #include "failoverd/kernel/link_monitor.h"
 #include "failoverd/kernel/rtnl_ops.h"
 #include "failoverd/kernel/udev_monitor.h"
@@ -48,22 +49,6 @@ constexpr const char* kUsage =
 
 const std::set<std::string> kReadOnlyCommands = {"dump", "monitor-links", "monitor-udev"};
 
-// True only if this process's network namespace is the one `ip netns add NAME`
-// created (bind-mounted at /run/netns/NAME) and not PID 1's.
-bool InNamedNetworkNamespace(const std::string& name) {
-  if (name.empty() || name.find('/') != std::string::npos) return false;
-  struct stat self {
-  }, named{}, init{};
-  if (stat("/proc/self/ns/net", &self) != 0) return false;
-  if (stat(("/run/netns/" + name).c_str(), &named) != 0) return false;
-  if (self.st_ino != named.st_ino || self.st_dev != named.st_dev) return false;
-  // PID 1's namespace may be unreadable (hardened init); if readable, it must differ.
-  if (stat("/proc/1/ns/net", &init) == 0 && init.st_ino == self.st_ino &&
-      init.st_dev == self.st_dev) {
-    return false;
-  }
-  return true;
-}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "kernel_edge_tool: %s\n", message.c_str());
@@ -217,7 +202,7 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  if (!kReadOnlyCommands.count(args[0]) && !InNamedNetworkNamespace(netns)) {
+  if (!kReadOnlyCommands.count(args[0]) && !failoverd::kernel::InPrivateNetns(netns)) {
     return Fail(
         "refusing to change links outside a private network namespace; "
         "run as `ip netns exec NAME kernel_edge_tool --netns NAME ...`");
