@@ -79,7 +79,10 @@ bool Daemon::Refresh() {
     log_->info("{}: removed", link.name);
     progress_.prepared_nics.erase(link.ifindex);
   }
-  for (const auto& link : changes.carrier_changed) log_->info("{}: carrier {}", link.name, link.carrier ? "up" : "down");
+  for (const auto& link : changes.carrier_changed) {
+    log_->info("{}: carrier {}", link.name, link.carrier ? "up" : "down");
+    if (!link.is_bridge()) ++metrics_.carrier_changes[link.name];
+  }
   return true;
 }
 
@@ -89,12 +92,14 @@ void Daemon::PollProbes() {
 }
 
 void Daemon::Resync() {
+  ++metrics_.resyncs;
   if (Refresh()) Reconcile();
 }
 
 void Daemon::Reconcile() {
   if (reconciling_) return;  // events raised by our own changes are picked up by the re-dump
   reconciling_ = true;
+  const MonoTime started = clock_.Now();
   bool retry = false;
   for (int round = 0; round < kMaxRoundsPerReconcile; ++round) {
     decision_ = DecideNow();
@@ -108,12 +113,13 @@ void Daemon::Reconcile() {
       if (blocked_[bridge] != why) log_->error("{}: {}", bridge, why);
     blocked_ = plan.blocked;
     if (plan.empty()) {
-      LogRoleChanges(decision_);
+      LogRoleChanges(decision_, started);
       break;
     }
     // The plan runs first; logging the role changes waits until the new port forwards.
     const Executor::Outcome outcome = executor_.Execute(policy_, plan, observed_, progress_);
-    LogRoleChanges(decision_);
+    metrics_.failed_actions += static_cast<uint64_t>(outcome.failed);
+    LogRoleChanges(decision_, started);
     Refresh();
     if (outcome.failed > 0) {
       retry = true;
@@ -160,7 +166,11 @@ void Daemon::RecordNames(const core::Decision& decision) {
   if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
 }
 
-void Daemon::LogRoleChanges(const core::Decision& decision) {
+void Daemon::LogRoleChanges(const core::Decision& decision, MonoTime started) {
+  // Which NIC was each bridge's active port before this decision.
+  std::map<std::string, int> previous_active;
+  for (const auto& [ifindex, record] : roles_)
+    if (record.role == core::NicRole::kActive) previous_active[record.bridge] = ifindex;
   std::map<int, RoleRecord> next;
   for (const auto& nic : decision.nics) {
     auto old = roles_.find(nic.ifindex);
@@ -168,6 +178,17 @@ void Daemon::LogRoleChanges(const core::Decision& decision) {
       next[nic.ifindex] = old->second;
       continue;
     }
+    if (nic.role == core::NicRole::kActive) {
+      auto before = previous_active.find(nic.bridge);
+      if (before != previous_active.end() && before->second != nic.ifindex) {
+        ++metrics_.failovers[nic.bridge];
+        metrics_.last_failover_seconds = std::chrono::duration<double>(clock_.Now() - started).count();
+      }
+    }
+    if (old != roles_.end() && !old->second.bridge.empty() && !nic.bridge.empty() && old->second.bridge != nic.bridge)
+      ++metrics_.moves;
+    if (nic.role == core::NicRole::kQuarantined && (old == roles_.end() || old->second.role != nic.role))
+      ++metrics_.quarantines;
     const std::string from = old == roles_.end() ? "new" : core::ToString(old->second.role);
     const std::string message =
         nic.name + ": " + from + " -> " + core::ToString(nic.role) +
@@ -292,6 +313,17 @@ nlohmann::json Daemon::StatusJson() const {
       {"firewall", {{"table", std::string(firewall::kTableFamily) + " " + firewall::kTableName},
                     {"zero_phase", zero_phase_}}},
   };
+}
+
+std::string Daemon::MetricsText() const {
+  std::map<std::string, bool> bridge_up;
+  for (const auto& bridge : policy_.bridges) {
+    const core::LinkInfo* link = observed_.FindByName(bridge.name);
+    bridge_up[bridge.name] = link && link->is_bridge() && link->admin_up;
+  }
+  std::map<std::string, bool> nic_carrier;
+  for (const auto& nic : decision_.nics) nic_carrier[observed_.Find(nic.ifindex)->name] = observed_.Find(nic.ifindex)->carrier;
+  return metrics_.Exposition(bridge_up, nic_carrier);
 }
 
 nlohmann::json Daemon::PlanJson() const {

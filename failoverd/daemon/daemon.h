@@ -21,6 +21,7 @@
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/executor.h"
+#include "failoverd/daemon/metrics.h"
 #include "failoverd/daemon/probe_manager.h"
 #include "failoverd/daemon/state_store.h"
 #include "firewall/firewall.h"
@@ -52,6 +53,8 @@ class Daemon {
 
   nlohmann::json StatusJson() const;
   nlohmann::json PlanJson() const;  // what would change now, and why
+  std::string MetricsText() const;  // Prometheus text exposition
+  const Metrics& metrics() const { return metrics_; }
   // What a NIC's cable carries and which bridge it matches; an error if no such NIC.
   Result<nlohmann::json> ProbeJson(const std::string& nic) const;
   EventLog& events() { return events_; }
@@ -63,7 +66,9 @@ class Daemon {
   // Re-reads the links; false when the kernel could not be read.
   bool Refresh();
   void RecordNames(const core::Decision& decision);
-  void LogRoleChanges(const core::Decision& decision);
+  // Logs every role change with its reason and counts failovers, moves and quarantines.
+  // `started`: when this reconcile began, for the failover duration.
+  void LogRoleChanges(const core::Decision& decision, MonoTime started);
   void ScheduleWakeup(std::optional<MonoTime> when);
   nlohmann::json BridgeJson(const core::BridgeDecision& bridge) const;
   nlohmann::json NicJson(const core::NicDecision& nic) const;
@@ -78,6 +83,7 @@ class Daemon {
   std::shared_ptr<spdlog::logger> log_;
 
   EventLog events_;
+  Metrics metrics_;
   StateStore state_;
   Executor executor_;
   core::ObservedState observed_;

@@ -112,6 +112,7 @@ TEST_F(DaemonIdentifyTest, SwappedCablesWhileRunningEndOnTheRightBridges) {
   daemon_->PollProbes();
   EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{w});
   EXPECT_EQ(kernel_.PortsOf("eth1"), std::vector<int>{a});
+  EXPECT_EQ(daemon_->metrics().moves, 2u) << "both NICs moved";
   EXPECT_NE(EventsText().find("hweth0: standby -> active of eth1 (moved eth0 -> eth1: LLDP chassis edge-sw-1 matches eth1"),
             std::string::npos)
       << EventsText();

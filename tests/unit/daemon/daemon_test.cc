@@ -144,6 +144,14 @@ TEST_F(DaemonTest, CarrierLossFailsOverAtOnceAndAnnounces) {
   Carrier(*daemon, a, true);
   EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{b});
 
+  EXPECT_EQ(daemon->metrics().failovers.at("eth0"), 1u);
+  EXPECT_EQ(daemon->metrics().failovers.count("eth1"), 0u);
+  EXPECT_EQ(daemon->metrics().carrier_changes.at("hweth0"), 2u);
+  const std::string text = daemon->MetricsText();
+  EXPECT_NE(text.find("failoverd_failovers_total{bridge=\"eth0\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("failoverd_nic_carrier{nic=\"hweth0\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE failoverd_last_failover_duration_seconds gauge\n"), std::string::npos) << text;
+
   bool logged = false;
   for (const auto& event : daemon->events().events())
     logged = logged || event.message.find("hweth1: standby -> active of eth0 (hweth0 lost carrier") == 0;

@@ -1,0 +1,51 @@
+#include "failoverd/daemon/metrics.h"
+
+#include <cstdio>
+
+namespace failoverd {
+
+namespace {
+
+void Header(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void Sample(std::string& out, const char* name, const std::string& label, const std::string& value,
+            const std::string& number) {
+  out += name;
+  if (!label.empty()) out += "{" + label + "=\"" + value + "\"}";
+  out += " " + number + "\n";
+}
+
+}  // namespace
+
+std::string Metrics::Exposition(const std::map<std::string, bool>& bridge_up,
+                                const std::map<std::string, bool>& nic_carrier) const {
+  std::string out;
+  Header(out, "failoverd_failovers_total", "counter", "Times a bridge's active port changed to another NIC.");
+  for (const auto& [bridge, n] : failovers) Sample(out, "failoverd_failovers_total", "bridge", bridge, std::to_string(n));
+  Header(out, "failoverd_moves_total", "counter", "NICs moved to another bridge because of what their cable carries.");
+  Sample(out, "failoverd_moves_total", "", "", std::to_string(moves));
+  Header(out, "failoverd_quarantines_total", "counter", "NICs quarantined: their cable matched no bridge, or several.");
+  Sample(out, "failoverd_quarantines_total", "", "", std::to_string(quarantines));
+  Header(out, "failoverd_carrier_changes_total", "counter", "Carrier changes seen per NIC.");
+  for (const auto& [nic, n] : carrier_changes) Sample(out, "failoverd_carrier_changes_total", "nic", nic, std::to_string(n));
+  Header(out, "failoverd_netlink_resyncs_total", "counter", "Full re-reads of the kernel's links.");
+  Sample(out, "failoverd_netlink_resyncs_total", "", "", std::to_string(resyncs));
+  Header(out, "failoverd_failed_actions_total", "counter", "Kernel changes that failed.");
+  Sample(out, "failoverd_failed_actions_total", "", "", std::to_string(failed_actions));
+  if (last_failover_seconds) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.6f", *last_failover_seconds);
+    Header(out, "failoverd_last_failover_duration_seconds", "gauge",
+           "From the start of the decision to fail over until the new port was attached and announced.");
+    Sample(out, "failoverd_last_failover_duration_seconds", "", "", number);
+  }
+  Header(out, "failoverd_bridge_up", "gauge", "1 when the bridge exists and is up.");
+  for (const auto& [bridge, up] : bridge_up) Sample(out, "failoverd_bridge_up", "bridge", bridge, up ? "1" : "0");
+  Header(out, "failoverd_nic_carrier", "gauge", "1 when the NIC has carrier.");
+  for (const auto& [nic, carrier] : nic_carrier) Sample(out, "failoverd_nic_carrier", "nic", nic, carrier ? "1" : "0");
+  return out;
+}
+
+}  // namespace failoverd

@@ -1,0 +1,28 @@
+// Metrics: the daemon's counters and gauges, and their Prometheus text exposition
+// (served by `failoverctl metrics`). Counters only grow for the daemon's lifetime.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "failoverd/common/clock.h"
+
+namespace failoverd {
+
+struct Metrics {
+  std::map<std::string, uint64_t> failovers;        // by bridge: the active port changed to another NIC
+  std::map<std::string, uint64_t> carrier_changes;  // by NIC name
+  uint64_t moves = 0;          // NICs moved to another bridge by identification
+  uint64_t quarantines = 0;    // NICs put into quarantine
+  uint64_t resyncs = 0;        // full re-reads of the kernel's links
+  uint64_t failed_actions = 0; // kernel changes that failed (and were retried)
+  std::optional<double> last_failover_seconds;  // decision start to new port attached and announced
+
+  // Gauges are passed in at exposition time: bridge -> up, NIC -> carrier.
+  std::string Exposition(const std::map<std::string, bool>& bridge_up,
+                         const std::map<std::string, bool>& nic_carrier) const;
+};
+
+}  // namespace failoverd
