@@ -95,5 +95,8 @@ ok "second failover: eth0 active is $n1 again"
 check_one_port "$n1" "after the second failover"
 wait_until 10 lab_ping_ok peer 192.0.2.9
 ok "peer pings 192.0.2.9 after the second failover"
+lab_ctl metrics >"$T/metrics.txt" || fail "failoverctl metrics failed"
+assert_cmd "metrics count both failovers of eth0" grep -qx 'failoverd_failovers_total{bridge="eth0"} 2' "$T/metrics.txt"
+assert_cmd "metrics give the last failover's duration" grep -Eq '^failoverd_last_failover_duration_seconds [0-9.]+$' "$T/metrics.txt"
 lab_daemon_stop
 check_one_port "$n1" "after SIGTERM"
