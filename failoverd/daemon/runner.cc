@@ -3,7 +3,9 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <functional>
 #include <cstdio>
 #include <fstream>
 
@@ -131,6 +133,19 @@ int RunDaemon(const policy::Policy& policy) {
   loop.AddSignal(SIGINT, stop);
   loop.AddSignal(SIGHUP, [&] { log->warn("reload is not implemented yet; restart failoverd to apply a new policy"); });
   signal(SIGPIPE, SIG_IGN);
+
+  // The watchdog is fed from the event loop, so it proves the loop still turns.
+  uint64_t watchdog_usec = 0;
+  std::function<void()> feed_watchdog;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    const auto period = std::chrono::microseconds(watchdog_usec / 2);
+    feed_watchdog = [&loop, &clock, &feed_watchdog, period] {
+      sd_notify(0, "WATCHDOG=1");
+      loop.AddTimer(clock.Now() + period, feed_watchdog);
+    };
+    loop.AddTimer(clock.Now() + period, feed_watchdog);
+    log->info("systemd watchdog: every {} ms", watchdog_usec / 2000);
+  }
 
   sd_notify(0, "READY=1");
   log->info("ready: {} bridge(s), control socket {}", policy.bridges.size(), policy.daemon.control_socket);
