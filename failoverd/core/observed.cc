@@ -47,12 +47,6 @@ std::optional<LinkInfo> ObservedState::Update(const LinkInfo& link, MonoTime now
   return old;
 }
 
-void ObservedState::Remove(int ifindex) {
-  links_.erase(ifindex);
-  carrier_since_.erase(ifindex);
-  first_seen_.erase(ifindex);
-}
-
 MonoTime ObservedState::FirstSeen(int ifindex) const {
   auto it = first_seen_.find(ifindex);
   return it == first_seen_.end() ? MonoTime{} : it->second;

@@ -32,7 +32,6 @@ class ObservedState {
   LinkChanges ReplaceAll(const std::vector<LinkInfo>& links, MonoTime now, bool initial = false);
   // One link appeared or changed. Returns the previous value if there was one.
   std::optional<LinkInfo> Update(const LinkInfo& link, MonoTime now);
-  void Remove(int ifindex);
 
   const std::map<int, LinkInfo>& links() const { return links_; }
   const LinkInfo* Find(int ifindex) const;

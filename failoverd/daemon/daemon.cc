@@ -104,9 +104,8 @@ void Daemon::Reconcile() {
   for (int round = 0; round < kMaxRoundsPerReconcile; ++round) {
     decision_ = DecideNow();
     // Probes follow the links (a link-up starts a fresh fingerprint, carrier loss
-    // forgets it); decide again on what they hold now.
-    probes_.Sync(policy_, observed_, decision_, state_.networks());
-    decision_ = DecideNow();
+    // forgets it); when that changed the evidence, decide again on what they hold now.
+    if (probes_.Sync(policy_, observed_, decision_, state_.networks())) decision_ = DecideNow();
     RecordNames(decision_);
     const core::Plan plan = core::MakePlan(policy_, decision_, observed_, progress_);
     for (const auto& [bridge, why] : plan.blocked)

@@ -26,7 +26,7 @@ uint64_t ProbeManager::malformed(int ifindex) const {
   return it == sessions_.end() ? 0 : it->second.probe->malformed();
 }
 
-void ProbeManager::Sync(const policy::Policy& policy, const core::ObservedState& observed,
+bool ProbeManager::Sync(const policy::Policy& policy, const core::ObservedState& observed,
                         const core::Decision& decision,
                         const std::map<MacAddress, std::string>& remembered_networks) {
   arp_targets_.clear();
@@ -40,6 +40,7 @@ void ProbeManager::Sync(const policy::Policy& policy, const core::ObservedState&
     lldp_keys_ = lldp_keys_ || id.lldp_chassis || id.lldp_port || id.lldp_system;
   }
   const bool probing = core::AnyIdentifyKeys(policy);
+  bool changed = false;
 
   std::set<int> wanted;
   for (const auto& nic : decision.nics) {
@@ -54,8 +55,7 @@ void ProbeManager::Sync(const policy::Policy& policy, const core::ObservedState&
       it = sessions_.end();
     }
     if (it == sessions_.end()) {
-      failed_.erase(nic.ifindex);
-      Start(nic.ifindex, link->name, link->mac, link_up);
+      changed = Start(nic.ifindex, link->name, link->mac, link_up) || changed;
     } else {
       it->second.name = link->name;
     }
@@ -67,16 +67,20 @@ void ProbeManager::Sync(const policy::Policy& policy, const core::ObservedState&
   for (const auto& [ifindex, session] : sessions_)
     if (!wanted.count(ifindex)) gone.push_back(ifindex);
   for (int ifindex : gone) Stop(ifindex);
+  for (auto it = failed_.begin(); it != failed_.end();) it = wanted.count(it->first) ? std::next(it) : failed_.erase(it);
+  return changed || !gone.empty();
 }
 
-void ProbeManager::Start(int ifindex, const std::string& name, const MacAddress& mac, MonoTime link_up) {
-  if (failed_.count(ifindex)) return;
+bool ProbeManager::Start(int ifindex, const std::string& name, const MacAddress& mac, MonoTime link_up) {
+  auto failed = failed_.find(ifindex);
+  if (failed != failed_.end() && failed->second == link_up) return false;
   auto probe = factory_(ifindex, name, mac);
   if (!probe) {
     log_->error("{}: cannot probe the cable: {}", name, probe.message());
-    failed_.insert(ifindex);
-    return;
+    failed_[ifindex] = link_up;
+    return false;
   }
+  failed_.erase(ifindex);
   Session session;
   session.probe = std::move(probe).value();
   session.name = name;
@@ -89,6 +93,7 @@ void ProbeManager::Start(int ifindex, const std::string& name, const MacAddress&
     log_->error("{}: {}", name, added.message());
   log_->debug("{}: probing its cable", name);
   Tick(ifindex);
+  return true;
 }
 
 void ProbeManager::Stop(int ifindex) {

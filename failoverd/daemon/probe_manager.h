@@ -45,7 +45,8 @@ class ProbeManager {
   // Brings the sessions in line with the managed NICs: opens one for every NIC
   // with carrier (a new link-up starts a fresh fingerprint), closes the rest.
   // `remembered_networks`: identity -> last network, from state.json.
-  void Sync(const policy::Policy& policy, const core::ObservedState& observed, const core::Decision& decision,
+  // Returns true when the evidence changed (a probe was started or stopped).
+  bool Sync(const policy::Policy& policy, const core::ObservedState& observed, const core::Decision& decision,
             const std::map<MacAddress, std::string>& remembered_networks);
 
   const std::map<int, core::NicEvidence>& evidence() const { return evidence_; }
@@ -64,7 +65,8 @@ class ProbeManager {
     std::optional<EventLoop::TimerId> timer;
   };
 
-  void Start(int ifindex, const std::string& name, const MacAddress& mac, MonoTime link_up);
+  // Returns true when a session was opened.
+  bool Start(int ifindex, const std::string& name, const MacAddress& mac, MonoTime link_up);
   void Stop(int ifindex);
   void Tick(int ifindex);
   void OnReadable(int ifindex);
@@ -84,7 +86,9 @@ class ProbeManager {
   bool lldp_keys_ = false;
   std::map<int, Session> sessions_;
   std::map<int, core::NicEvidence> evidence_;
-  std::set<int> failed_;  // NICs whose session could not be opened (retried on the next link-up)
+  // NICs whose session could not be opened, with the link-up it failed in: retried
+  // on the next link-up, not on every reconcile.
+  std::map<int, MonoTime> failed_;
   bool change_pending_ = false;
 };
 

@@ -31,6 +31,7 @@
 #include "carrier_watch.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/kernel_log.h"
+#include "failoverd/kernel/rtnl_ops.h"
 #include "identify_round.h"
 #include "lab_netns.h"
 #include "switch_port.h"
@@ -46,19 +47,6 @@ struct Options {
   std::string arp_target = "192.0.2.1", ra_prefix = "2001:db8:1::/64";
   int rounds = 20, warmup = 1, down_ms = 200, down_jitter_ms = 1000, timeout_ms = 10000;
 };
-
-std::optional<MacAddress> MacOf(const std::string& name) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  ifreq request{};
-  std::snprintf(request.ifr_name, sizeof request.ifr_name, "%s", name.c_str());
-  const int rc = ioctl(fd, SIOCGIFHWADDR, &request);
-  close(fd);
-  if (rc < 0) return std::nullopt;
-  MacAddress mac;
-  std::memcpy(mac.bytes.data(), request.ifr_hwaddr.sa_data, 6);
-  return mac;
-}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "bench_identify: %s\n", message.c_str());
@@ -136,10 +124,12 @@ int Run(const Options& options) {
 
   NicUnderTest nic;
   nic.name = options.nic;
-  nic.ifindex = static_cast<int>(if_nametoindex(options.nic.c_str()));
-  auto mac = MacOf(options.nic);
-  if (nic.ifindex == 0 || !mac) return Fail(options.nic + ": no such interface here");
-  nic.mac = *mac;
+  kernel::RtnlOps rtnl;
+  if (Status opened = rtnl.Open(); !opened) return Fail(opened.message());
+  auto link = rtnl.GetLinkByName(options.nic);
+  if (!link) return Fail(options.nic + ": no such interface here: " + link.message());
+  nic.ifindex = link->ifindex;
+  nic.mac = link->mac;
 
   // The edge logs every link change at info; the numbers are what matters here.
   kernel::ComponentLogger(kernel::kNetlinkLogger)->set_level(spdlog::level::warn);

@@ -34,6 +34,7 @@
 #include "failoverd/kernel/netns_guard.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/kernel_log.h"
+#include "failoverd/kernel/rtnl_ops.h"
 
 namespace {
 
@@ -62,19 +63,6 @@ int Fail(const std::string& message) {
 void PrintLine(const nlohmann::json& line) {
   std::printf("%s\n", line.dump().c_str());
   std::fflush(stdout);
-}
-
-std::optional<MacAddress> MacOf(const std::string& name) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  ifreq request{};
-  std::snprintf(request.ifr_name, sizeof request.ifr_name, "%s", name.c_str());
-  const int rc = ioctl(fd, SIOCGIFHWADDR, &request);
-  close(fd);
-  if (rc < 0) return std::nullopt;
-  MacAddress mac;
-  std::memcpy(mac.bytes.data(), request.ifr_hwaddr.sa_data, 6);
-  return mac;
 }
 
 nlohmann::json ToJson(const CableObservation& observation) {
@@ -121,15 +109,15 @@ int Watch(const std::vector<std::string>& args) {
       return Fail(kUsage);
     }
   }
-  const unsigned ifindex = if_nametoindex(name.c_str());
-  if (ifindex == 0) return Fail(name + ": no such interface");
-  auto mac = MacOf(name);
-  if (!mac) return Fail(name + ": cannot read its MAC address");
+  failoverd::kernel::RtnlOps rtnl;
+  if (Status opened = rtnl.Open(); !opened) return Fail(opened.message());
+  auto link = rtnl.GetLinkByName(name);
+  if (!link) return Fail(link.message());
 
   // Every malformed frame's reason on stderr, for the check.
   failoverd::kernel::ComponentLogger(failoverd::kernel::kProbeLogger)
       ->set_level(spdlog::level::debug);
-  CableProbe probe(static_cast<int>(ifindex), name, *mac);
+  CableProbe probe(link->ifindex, name, link->mac);
   if (Status status = probe.Open(); !status.ok()) return Fail(status.message());
   PrintLine({{"ready", true}});
 

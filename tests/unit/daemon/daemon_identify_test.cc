@@ -9,6 +9,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_firewall.h"
 #include "fakes/fake_kernel.h"
+#include "fakes/temp_dir.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd {
@@ -24,14 +25,8 @@ constexpr const char* kWan = "02:00:00:00:02:01";
 class DaemonIdentifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/failoverd-test-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    state_dir_ = dir;
+    ASSERT_FALSE(state_dir_.empty());
     ASSERT_TRUE(loop_.Init());
-  }
-  void TearDown() override {
-    daemon_.reset();
-    std::filesystem::remove_all(state_dir_);
   }
   policy::Policy Policy() {
     auto lan = ActiveBackup("eth0", {kLanA, kLanB}, "192.0.2.9/24");
@@ -60,7 +55,8 @@ class DaemonIdentifyTest : public ::testing::Test {
     return text;
   }
 
-  std::string state_dir_;
+  testing::TempDir temp_;
+  const std::string state_dir_ = temp_.path();
   testing::FakeClock clock_;
   EventLoop loop_{clock_};
   testing::FakeKernel kernel_;

@@ -12,6 +12,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_firewall.h"
 #include "fakes/fake_kernel.h"
+#include "fakes/temp_dir.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd {
@@ -27,12 +28,9 @@ constexpr const char* kMacWan = "02:00:00:00:02:01";
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/failoverd-test-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    state_dir_ = dir;
+    ASSERT_FALSE(state_dir_.empty());
     ASSERT_TRUE(loop_.Init());
   }
-  void TearDown() override { std::filesystem::remove_all(state_dir_); }
 
   policy::Policy Policy() {
     auto policy = VethPolicy({ActiveBackup("eth0", {kMacA, kMacB}, "192.0.2.9/24"),
@@ -58,7 +56,8 @@ class DaemonTest : public ::testing::Test {
     return calls.size();
   }
 
-  std::string state_dir_;
+  testing::TempDir temp_;
+  const std::string state_dir_ = temp_.path();
   testing::FakeClock clock_;
   EventLoop loop_{clock_};
   testing::FakeKernel kernel_;
