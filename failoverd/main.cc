@@ -56,5 +56,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (dry_run) return failoverd::PrintDryRun(policy);
-  return failoverd::RunDaemon(policy);
+  return failoverd::RunDaemon(policy, policy_path);
 }

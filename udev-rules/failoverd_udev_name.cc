@@ -1,15 +1,61 @@
-// failoverd-udev-name IFNAME: called by udev (81-failoverd.rules) when a network
-// device appears. Prints the NIC's remembered hwethN and exits 0, or exits 1 when
-// the NIC is not managed or not yet known (then the kernel's name stays until the
-// daemon names it). Reads the policy and state.json; changes nothing.
+// failoverd-udev-name [--policy PATH] IFNAME: called by udev (81-failoverd.rules)
+// when a network device appears, with the kernel's name (%k). For a NIC failoverd
+// manages it prints the NIC's hwethN and exits 0 — its remembered name, or else a new
+// one that it hands out and records in state.json. It exits 1, leaving the kernel's
+// name in place for the daemon to deal with, for a NIC failoverd does not manage and
+// on any problem (no policy, no state directory, state.json unreadable).
+//
+// A new name is chosen under the exclusive lock on state_dir/state.lock, the one the
+// daemon takes to write state.json: read state.json, dump the namespace's links, take
+// the lowest prefixN that nobody remembers or carries and that names no bridge
+// (core::EarlyNameOrNew), record it, write the file, release. So two helpers naming
+// two NICs that appear together, or a helper and the daemon, never hand out one name
+// twice. The helper only reads links; udev does the rename.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "failoverd/core/early_name.h"
 #include "failoverd/daemon/state_store.h"
 #include "failoverd/kernel/rtnl_ops.h"
 #include "policy/policy_parser.h"
+
+#ifdef FAILOVERD_UDEV_NAME_TESTING
+#include <chrono>
+#include <thread>
+#endif
+
+namespace {
+
+#ifdef FAILOVERD_UDEV_NAME_TESTING
+// Only in the test build (failoverd-udev-name-testing, never installed), for
+// tests/kernel/test_udev_name_helper.sh: FAILOVERD_UDEV_NAME_HOLD_MS widens the window
+// between choosing a name and writing it, so concurrent callers surely overlap;
+// FAILOVERD_UDEV_NAME_NO_LOCK=1 reads state.json outside the lock (only the write is
+// locked), the mistake the test must be able to catch.
+int HoldMs() {
+  const char* ms = std::getenv("FAILOVERD_UDEV_NAME_HOLD_MS");
+  return ms ? std::atoi(ms) : 0;
+}
+void Hold() { std::this_thread::sleep_for(std::chrono::milliseconds(HoldMs())); }
+bool NoLock() {
+  const char* no_lock = std::getenv("FAILOVERD_UDEV_NAME_NO_LOCK");
+  return no_lock && std::string(no_lock) == "1";
+}
+#else
+void Hold() {}
+bool NoLock() { return false; }
+#endif
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::string policy_path = "/etc/failoverd/policy.toml";
@@ -25,6 +71,7 @@ int main(int argc, char** argv) {
   }
   const auto parsed = failoverd::policy::ParsePolicyFile(policy_path);
   if (!parsed.policy) return 1;  // the daemon reports policy problems; udev keeps the name
+  const failoverd::policy::Policy& policy = *parsed.policy;
   failoverd::kernel::RtnlOps rtnl;
   if (!rtnl.Open()) return 1;
   auto link = rtnl.GetLinkByName(ifname);
@@ -33,10 +80,43 @@ int main(int argc, char** argv) {
   // Inside udev's processing the device's database entry is not written yet: take
   // the path from the environment udev gives the program.
   if (const char* path = std::getenv("ID_PATH")) info.path = path;
-  failoverd::StateStore state(parsed.policy->daemon.state_dir);
-  if (!state.Load()) return 1;
-  const auto name = failoverd::core::EarlyName(parsed.policy->nics, state.names(), info);
-  if (!name || *name == ifname) return 1;
+
+  // Early in boot /var may not be mounted yet: a state directory made now would end
+  // up hidden under the mount, and the name with it. The daemon names the NIC later.
+  const std::string& state_dir = policy.daemon.state_dir;
+  if (!IsDirectory(state_dir)) {
+    std::fprintf(stderr, "failoverd-udev-name: %s: no state directory %s\n", ifname.c_str(), state_dir.c_str());
+    return 1;
+  }
+
+  std::optional<std::string> name;
+  std::string problem;
+  // Reads the links and picks the name; runs with the lock held.
+  auto choose = [&](failoverd::StateStore& state) {
+    auto links = rtnl.DumpLinks();
+    if (!links) {
+      problem = "cannot read links: " + links.message();
+      return;
+    }
+    name = failoverd::core::EarlyNameOrNew(policy, state.names(), *links, info);
+    Hold();
+    if (name) state.SetName(info.identity(), *name);
+  };
+  failoverd::StateStore state(state_dir);
+  failoverd::Status done;
+  if (NoLock()) {
+    done = state.Load();
+    if (done) choose(state);
+    if (done && problem.empty()) done = state.Save();
+  } else {
+    done = state.Update(choose);
+  }
+  if (!done) problem = done.message();
+  if (!problem.empty()) {
+    std::fprintf(stderr, "failoverd-udev-name: %s: %s\n", ifname.c_str(), problem.c_str());
+    return 1;
+  }
+  if (!name) return 1;  // not managed: not ours to name
   std::printf("%s\n", name->c_str());
   return 0;
 }

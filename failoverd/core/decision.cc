@@ -16,6 +16,7 @@ const char* ToString(NicRole role) {
     case NicRole::kSpare: return "spare";
     case NicRole::kPending: return "pending";
     case NicRole::kQuarantined: return "quarantined";
+    case NicRole::kManual: return "manual";
   }
   return "?";
 }
@@ -30,6 +31,27 @@ const BridgeDecision* Decision::FindBridge(const std::string& name) const {
   for (const auto& bridge : bridges)
     if (bridge.policy->name == name) return &bridge;
   return nullptr;
+}
+
+std::string ManualAttachProblem(const NicDecision& nic, const policy::Bridge& bridge) {
+  if (bridge.mode != policy::BridgeMode::kActiveBackup)
+    return bridge.name + " is not an active-backup bridge: it takes no NICs";
+  const Identification& id = nic.identification;
+  const std::string why = id.reason.empty() ? "" : " (" + id.reason + ")";
+  switch (id.verdict) {
+    case Identification::Verdict::kMatched:
+      if (id.bridge == bridge.name) return "";
+      return nic.name + "'s cable carries " + id.bridge + "'s network" + why + ": attaching it to " + bridge.name +
+             " would bridge two networks";
+    case Identification::Verdict::kConflict:
+      return nic.name + "'s cable shows more than one network" + why;
+    case Identification::Verdict::kUnknown:
+    case Identification::Verdict::kUndetermined:
+      if (id.contradicted.count(bridge.name))
+        return nic.name + "'s cable is not on " + bridge.name + "'s network" + why + ": attaching it would bridge two networks";
+      return "";
+  }
+  return "";
 }
 
 namespace {
@@ -63,6 +85,7 @@ class Decider {
     AssignNames();
     AssignPreferences();
     if (AnyIdentifyKeys(in_.policy)) ApplyIdentification();
+    if (in_.overrides) ApplyOverrides();
     for (const auto& bridge : in_.policy.bridges) DecideBridge(bridge);
     return std::move(out_);
   }
@@ -191,6 +214,36 @@ class Decider {
     }
   }
 
+  // A NIC the administrator attached or detached by hand is the daemon's no more,
+  // except that an attach its cable contradicts is suspended: never two networks
+  // bridged, whoever asks.
+  void ApplyOverrides() {
+    for (auto& nic : out_.nics) {
+      if (nic.role == NicRole::kPending) continue;
+      auto it = in_.overrides->manual.find(nic.identity);
+      if (it == in_.overrides->manual.end()) continue;
+      const std::string& target = it->second;
+      nic.role = NicRole::kManual;
+      nic.bridge.clear();
+      nic.preference = -1;
+      if (target.empty()) {
+        nic.reason = "detached by the administrator until `failoverctl auto " + nic.name + "`";
+        continue;
+      }
+      const policy::Bridge* bridge = in_.policy.FindBridge(target);
+      std::string problem = bridge ? ManualAttachProblem(nic, *bridge) : target + " is not in the policy";
+      if (problem.empty() && manual_ports_.count(target))
+        problem = manual_ports_[target]->name + " is already attached to " + target + " by hand";
+      if (!problem.empty()) {
+        nic.reason = "manual attach to " + target + " suspended: " + problem;
+        continue;
+      }
+      nic.bridge = target;
+      nic.reason = "attached to " + target + " by the administrator until `failoverctl auto " + nic.name + "`";
+      manual_ports_[target] = &nic;
+    }
+  }
+
   // Whether `nic` may be a port of `bridge` as far as identification goes.
   bool Eligible(const NicDecision& nic, const policy::Bridge& bridge) const {
     if (nic.role == NicRole::kQuarantined) return false;
@@ -241,7 +294,7 @@ class Decider {
     NicDecision* current = nullptr;
     std::vector<NicDecision*> waiting;  // would serve, but not identified for it
     for (auto& nic : out_.nics) {
-      if (nic.role == NicRole::kPending || nic.role == NicRole::kQuarantined) continue;
+      if (nic.role == NicRole::kPending || nic.role == NicRole::kQuarantined || nic.role == NicRole::kManual) continue;
       const bool eligible = Eligible(nic, bridge);
       if (nic.bridge == bridge.name) (eligible ? preferred : waiting).push_back(&nic);
       if (nic.role == NicRole::kSpare && !claimed_.count(nic.ifindex) && eligible) spares.push_back(&nic);
@@ -258,6 +311,24 @@ class Decider {
     std::sort(preferred.begin(), preferred.end(), by_rank);
     std::sort(spares.begin(), spares.end(), by_rank);
     decision.mac = MacFor(bridge, preferred);
+
+    if (in_.overrides && in_.overrides->isolated.count(bridge.name)) {
+      decision.isolated = true;
+      decision.reason = "isolated by the administrator until `failoverctl restore " + bridge.name + "`";
+      for (NicDecision* nic : preferred) nic->reason = "standby for " + bridge.name + " (isolated)";
+      if (auto manual = manual_ports_.find(bridge.name); manual != manual_ports_.end())
+        manual->second->reason += "; not attached while " + bridge.name + " is isolated";
+      out_.bridges.push_back(decision);
+      return;
+    }
+    if (auto manual = manual_ports_.find(bridge.name); manual != manual_ports_.end()) {
+      decision.active = manual->second->ifindex;
+      decision.reason = manual->second->name + " attached by the administrator";
+      for (NicDecision* nic : preferred)
+        nic->reason = "standby for " + bridge.name + " (" + manual->second->name + " attached by hand)";
+      out_.bridges.push_back(decision);
+      return;
+    }
 
     NicDecision* chosen = nullptr;
     std::string reason;
@@ -361,6 +432,7 @@ class Decider {
   Decision out_;
   std::set<std::string> foreign_names_;
   std::set<int> claimed_;  // spares already taken by an earlier bridge
+  std::map<std::string, NicDecision*> manual_ports_;  // bridge -> the NIC attached to it by hand
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ enum class NicRole {
   kSpare,    // preferred by no bridge; a bridge with spares = true may take it
   kPending,      // udevd has not finished with it yet (udev_source = "udev"); left untouched
   kQuarantined,  // its cable matches no bridge's network, or several: attached nowhere
+  kManual,       // the administrator decided (failoverctl attach/detach) until `auto`
 };
 
 // How long a NIC may wait for udevd before failoverd goes ahead without it: in a
@@ -51,6 +53,7 @@ struct BridgeDecision {
   MacAddress mac;      // the MAC it is created with
   int active = 0;      // ifindex of the NIC that must be its port; 0 = none
   std::string reason;  // why that NIC (or why none)
+  bool isolated = false;  // cut off its network by the administrator
 };
 
 struct Decision {
@@ -69,6 +72,22 @@ struct NicEvidence {
   std::string remembered_network;          // last network recorded in state.json, "" if none
 };
 
+// What the administrator decided by hand, kept in state.json across restarts.
+struct Overrides {
+  // NIC identity -> the bridge it was attached to by `failoverctl attach`, or ""
+  // for `failoverctl detach` (attached nowhere).
+  std::map<MacAddress, std::string> manual;
+  std::set<std::string> isolated;  // bridges cut off their network by `failoverctl isolate`
+
+  bool empty() const { return manual.empty() && isolated.empty(); }
+  bool operator==(const Overrides&) const = default;
+};
+
+// Why `nic` may not be attached to `bridge` by hand, or "" when it may: an attach
+// must never bridge two networks, so a NIC identified on another network, or on
+// several, is refused. Also used to suspend an attach the cable later contradicts.
+std::string ManualAttachProblem(const NicDecision& nic, const policy::Bridge& bridge);
+
 struct DecisionInput {
   const policy::Policy& policy;
   const ObservedState& observed;
@@ -77,6 +96,7 @@ struct DecisionInput {
   MonoTime now;
   // By ifindex; nullptr or a missing entry means nothing heard yet.
   const std::map<int, NicEvidence>* evidence = nullptr;
+  const Overrides* overrides = nullptr;  // nullptr: none
 };
 
 Decision Decide(const DecisionInput& input);

@@ -39,6 +39,13 @@ class KernelOps {
   // Adds an address / default route unless it is already there (already there is success).
   virtual Status EnsureAddress(int ifindex, const IpPrefix& prefix) = 0;
   virtual Status EnsureDefaultRoute(int ifindex, const IpAddress& gateway) = 0;
+  // The reverse of the two above (already gone is success); used when a reload drops them.
+  virtual Status RemoveAddress(int ifindex, const IpPrefix& prefix) = 0;
+  virtual Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) = 0;
+  // Gives an existing bridge the MAC, STP and forward delay of `spec` (its name is not changed).
+  virtual Status UpdateBridge(int ifindex, const BridgeSpec& spec) = 0;
+  // Deletes a link (a bridge failoverd no longer wants); already gone is success.
+  virtual Status DeleteLink(int ifindex) = 0;
   // Out of `port_ifindex`: a gratuitous ARP for each IPv4 address of the bridge and an
   // unsolicited neighbour advertisement for each IPv6 address, from the bridge's MAC,
   // plus one frame from every MAC learned behind the bridge on another port.

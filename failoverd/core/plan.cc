@@ -16,6 +16,8 @@ const char* ToString(Action::Type type) {
     case Action::Type::kDetach: return "detach";
     case Action::Type::kAttach: return "attach";
     case Action::Type::kAnnounce: return "announce";
+    case Action::Type::kUpdateBridge: return "update-bridge";
+    case Action::Type::kDeleteBridge: return "delete-bridge";
   }
   return "?";
 }
@@ -36,6 +38,11 @@ std::string Action::Describe() const {
     case Type::kDetach: text = name + ": detach from " + bridge; break;
     case Type::kAttach: text = name + ": attach to " + bridge; break;
     case Type::kAnnounce: text = name + ": announce " + bridge + "'s addresses and MACs"; break;
+    case Type::kUpdateBridge:
+      text = bridge + ": set mac " + spec.mac.ToString() + ", stp " + (spec.stp ? "on" : "off") + ", forward delay " +
+             std::to_string(spec.forward_delay_s) + " s";
+      break;
+    case Type::kDeleteBridge: text = bridge + ": delete bridge and its firewall zone"; break;
   }
   if (!reason.empty()) text += " (" + reason + ")";
   return text;
@@ -54,6 +61,7 @@ class Planner {
     PlanNics();
     for (const auto& bridge : decision_.bridges) PlanBridge(bridge);
     PlanDetaches();
+    PlanRetired();
     PlanAttaches();
     return std::move(plan_);
   }
@@ -125,13 +133,22 @@ class Planner {
       plan_.blocked[name] = "the name " + name + " is held by a link failoverd does not manage";
       return;
     }
+    const BridgeSpec spec{name, bridge.mac, bridge.policy->stp, bridge.policy->forward_delay_s};
     if (!link) {
       Action create;
       create.type = Action::Type::kCreateBridge;
       create.bridge = name;
-      create.spec = BridgeSpec{name, bridge.mac, bridge.policy->stp, bridge.policy->forward_delay_s};
+      create.spec = spec;
       create.reason = "required by the policy";
       plan_.actions.push_back(create);
+    }
+    if (link && progress_.bridges_to_update.count(name)) {
+      Action update;
+      update.type = Action::Type::kUpdateBridge;
+      update.bridge = name;
+      update.spec = spec;
+      update.reason = "changed in the policy";
+      plan_.actions.push_back(update);
     }
     if (!link || !progress_.zoned_bridges.count(name))
       Add(Action::Type::kInstallZone, 0, "", name, "zone " + bridge.policy->zone);
@@ -157,6 +174,18 @@ class Planner {
         if (bridge && bridge->active == nic.ifindex) continue;
       }
       Add(Action::Type::kDetach, nic.ifindex, nic.name, master_name, nic.reason);
+    }
+  }
+
+  // A bridge the policy no longer has goes, and its zone with it (the bridge first:
+  // the zone exists exactly as long as the bridge). Its NICs were detached above.
+  void PlanRetired() {
+    for (const std::string& name : progress_.retired_bridges) {
+      if (policy_.FindBridge(name)) continue;  // back in the policy: kept
+      const LinkInfo* link = observed_.FindByName(name);
+      const bool exists = link && link->is_bridge();
+      if (!exists && !progress_.zoned_bridges.count(name)) continue;
+      Add(Action::Type::kDeleteBridge, exists ? link->ifindex : 0, "", name, "no longer in the policy");
     }
   }
 

@@ -30,6 +30,8 @@ struct Action {
     kDetach,        // release the NIC from its bridge (`bridge` = the one it leaves)
     kAttach,        // enslave the NIC to `bridge`
     kAnnounce,      // gratuitous ARP / unsolicited NA out of the NIC for `bridge`
+    kUpdateBridge,  // give existing bridge `bridge` the MAC, STP and forward delay of `spec`
+    kDeleteBridge,  // delete bridge `bridge` (no longer in the policy) and then its zone
   };
   Type type = Type::kLinkUp;
   int ifindex = 0;     // the NIC, for NIC actions
@@ -48,6 +50,13 @@ struct Progress {
   std::set<std::string> zoned_bridges;
   std::set<std::string> configured_bridges;
   std::map<std::string, std::string> bridge_errors;  // bridge -> why it stays down
+
+  // Left behind by a reload, until carried out:
+  std::set<std::string> bridges_to_update;  // existing bridges whose MAC, STP or forward delay changed
+  std::set<std::string> retired_bridges;    // bridges failoverd made that the policy no longer has
+  // Addresses and default routes the previous policy put on a bridge and the new one does not.
+  std::map<std::string, std::vector<IpPrefix>> stale_addresses;
+  std::map<std::string, IpAddress> stale_gateways;
 };
 
 struct Plan {

@@ -4,28 +4,59 @@
 
 namespace failoverd {
 
+namespace {
+
+Reply FromResult(const Result<std::string>& result) {
+  return result ? Reply::Ok(nlohmann::json{{"message", *result}}) : Reply::Error(result.message());
+}
+
+Reply FromResult(const Result<nlohmann::json>& result) {
+  return result ? Reply::Ok(*result) : Reply::Error(result.message());
+}
+
+// "apply FILE [SECONDS]": SECONDS a whole positive number.
+bool ParseSeconds(const std::string& word, int& seconds) {
+  if (word.empty() || word.size() > 9 || word.find_first_not_of("0123456789") != std::string::npos) return false;
+  seconds = std::stoi(word);
+  return seconds > 0;
+}
+
+Reply Usage(const std::string& command, const std::string& usage) {
+  return Reply::Error("usage: " + command + " " + usage);
+}
+
+}  // namespace
+
 Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_change_state) {
   if (request.words.empty()) return Reply::Error("empty request");
   const std::string& command = request.words[0];
-  const size_t args = request.words.size() - 1;
-  if (command == "status" && args == 0) return Reply::Ok(daemon.StatusJson());
-  if (command == "events" && args == 0) return Reply::Ok(daemon.events().ToJson());
-  if (command == "events" && args == 1 && request.words[1] == "follow") return Reply::Ok(daemon.events().ToJson());
-  if (command == "plan" && args == 0) return Reply::Ok(daemon.PlanJson());
-  if (command == "metrics" && args == 0) return Reply::Ok(daemon.MetricsText());
-  if (command == "probe" && args == 1) {
-    auto probe = daemon.ProbeJson(request.words[1]);
-    return probe ? Reply::Ok(*probe) : Reply::Error(probe.message());
-  }
+  const std::vector<std::string> args(request.words.begin() + 1, request.words.end());
+  if (command == "status" && args.empty()) return Reply::Ok(daemon.StatusJson());
+  if (command == "events" && args.empty()) return Reply::Ok(daemon.events().ToJson());
+  if (command == "events" && args.size() == 1 && args[0] == "follow") return Reply::Ok(daemon.events().ToJson());
+  if (command == "plan" && args.empty()) return Reply::Ok(daemon.PlanJson());
+  if (command == "metrics" && args.empty()) return Reply::Ok(daemon.MetricsText());
+  if (command == "probe" && args.size() == 1) return FromResult(daemon.ProbeJson(args[0]));
 
-  static const std::set<std::string> kLater = {"attach", "detach", "auto", "isolate", "restore",
-                                               "reload", "apply", "confirm"};
-  if (kLater.count(command)) {
-    if (!may_change_state)
-      return Reply::Error("permission denied: '" + command + "' needs root or the control group");
-    return Reply::Error("'" + command + "' is not implemented in this version of failoverd");
-  }
-  return Reply::Error("unknown command '" + command + "'");
+  static const std::set<std::string> kChanging = {"attach", "detach", "auto", "isolate", "restore",
+                                                  "reload", "apply", "confirm"};
+  if (!kChanging.count(command)) return Reply::Error("unknown command '" + command + "' (or wrong arguments)");
+  // Credentials are checked before the arguments: a caller who may not change
+  // anything learns nothing about what would have happened.
+  if (!may_change_state) return Reply::Error("permission denied: '" + command + "' needs root or the control group");
+
+  if (command == "attach") return args.size() == 2 ? FromResult(daemon.Attach(args[0], args[1])) : Usage(command, "NIC BRIDGE");
+  if (command == "detach") return args.size() == 1 ? FromResult(daemon.Detach(args[0])) : Usage(command, "NIC");
+  if (command == "auto") return args.size() == 1 ? FromResult(daemon.Auto(args[0])) : Usage(command, "NIC");
+  if (command == "isolate") return args.size() == 1 ? FromResult(daemon.Isolate(args[0])) : Usage(command, "BRIDGE");
+  if (command == "restore") return args.size() == 1 ? FromResult(daemon.Restore(args[0])) : Usage(command, "BRIDGE");
+  if (command == "reload") return args.empty() ? FromResult(daemon.Reload()) : Usage(command, "");
+  if (command == "confirm") return args.empty() ? FromResult(daemon.Confirm()) : Usage(command, "");
+  // apply FILE [SECONDS]
+  int seconds = 0;
+  if (args.empty() || args.size() > 2 || (args.size() == 2 && !ParseSeconds(args[1], seconds)))
+    return Usage(command, "FILE [SECONDS]");
+  return FromResult(daemon.ApplyFile(args[0], seconds));
 }
 
 }  // namespace failoverd

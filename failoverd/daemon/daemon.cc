@@ -1,6 +1,10 @@
 #include "failoverd/daemon/daemon.h"
 
+#include <set>
+
+#include "failoverd/core/nic_match.h"
 #include "failoverd/daemon/logging.h"
+#include "failoverd/daemon/overrides_json.h"
 
 namespace failoverd {
 
@@ -32,6 +36,13 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
 Status Daemon::Start() {
   if (Status loaded = state_.Load(); !loaded)
     log_->warn("state file ignored, names are taken from the kernel: {}", loaded.message());
+  overrides_ = OverridesFromJson(state_.Section("overrides"));
+  RollBackUnconfirmedApply();
+  // Bridges failoverd made that the policy no longer has go in the first reconcile.
+  if (const nlohmann::json& managed = state_.Section("bridges"); managed.is_array())
+    for (const auto& bridge : managed)
+      if (bridge.is_string() && !policy_.FindBridge(bridge.get<std::string>()))
+        progress_.retired_bridges.insert(bridge.get<std::string>());
 
   auto links = kernel_.DumpLinks();
   if (!links) return Status::Error("cannot read links: " + links.message());
@@ -54,7 +65,10 @@ Status Daemon::Start() {
   if (Status applied = firewall_.Apply(firewall::ZeroPhaseScript(adopted)); !applied)
     return Status::Error("zero-phase firewall not installed: " + applied.message());
   zero_phase_ = true;
-  for (const auto& bridge : adopted) progress_.zoned_bridges.insert(bridge.bridge);
+  for (const auto& bridge : adopted) {
+    progress_.zoned_bridges.insert(bridge.bridge);
+    executor_.RecordInstalledZone(bridge.bridge, bridge.zone);
+  }
   events_.Add(clock_.WallNow(), "firewall",
               "zero phase installed (" + std::to_string(adopted.size()) + " existing bridge zones kept)");
   log_->info("zero-phase firewall installed; adopting {} existing bridge(s)", adopted.size());
@@ -64,7 +78,8 @@ Status Daemon::Start() {
 }
 
 core::Decision Daemon::DecideNow() const {
-  return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence()});
+  return core::Decide(
+      {policy_, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_});
 }
 
 bool Daemon::Refresh() {
@@ -100,6 +115,7 @@ void Daemon::Reconcile() {
   if (reconciling_) return;  // events raised by our own changes are picked up by the re-dump
   reconciling_ = true;
   const MonoTime started = clock_.Now();
+  ReadNamesOfNewNics();
   bool retry = false;
   for (int round = 0; round < kMaxRoundsPerReconcile; ++round) {
     decision_ = DecideNow();
@@ -107,6 +123,15 @@ void Daemon::Reconcile() {
     // forgets it); when that changed the evidence, decide again on what they hold now.
     if (probes_.Sync(policy_, observed_, decision_, state_.networks())) decision_ = DecideNow();
     RecordNames(decision_);
+    if (auto lost = state_.TakeConflicts(); !lost.empty()) {
+      // The udev helper gave that name away in the meantime; names are saved before
+      // any rename, so deciding again here renames nothing twice.
+      for (const auto& conflict : lost)
+        log_->warn("{}: already given to {} by the udev helper; choosing another name for {}", conflict.name,
+                   conflict.holder.ToString(), conflict.identity.ToString());
+      decision_ = DecideNow();
+      RecordNames(decision_);
+    }
     const core::Plan plan = core::MakePlan(policy_, decision_, observed_, progress_);
     for (const auto& [bridge, why] : plan.blocked)
       if (blocked_[bridge] != why) log_->error("{}: {}", bridge, why);
@@ -140,6 +165,28 @@ void Daemon::Reconcile() {
     retry_delay_ms_ = 0;
   }
   ScheduleWakeup(decision_.next_wakeup);
+  RecordManagedBridges();
+}
+
+void Daemon::ReadNamesOfNewNics() {
+  // The udev helper names new NICs too (under state.json's lock): a managed NIC the
+  // daemon does not remember may have been named by it, so read what it wrote. The
+  // kernel announces a link before udev's helper has run, hence here and not on
+  // "link appeared". On a steady system this never reads anything.
+  for (const auto& [ifindex, link] : observed_.links()) {
+    if (!core::IsManagedNic(policy_.nics, link) || state_.names().count(link.identity())) continue;
+    if (Status reread = state_.Reload(); !reread) log_->warn("cannot re-read {}: {}", state_.path(), reread.message());
+    return;
+  }
+}
+
+void Daemon::RecordManagedBridges() {
+  std::set<std::string> managed = progress_.retired_bridges;
+  for (const auto& bridge : policy_.bridges) managed.insert(bridge.name);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& name : managed) list.push_back(name);
+  if (!state_.SetSection("bridges", list)) return;
+  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
 }
 
 void Daemon::ScheduleWakeup(std::optional<MonoTime> when) {
@@ -208,6 +255,7 @@ nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
   if (auto it = progress_.bridge_errors.find(name); it != progress_.bridge_errors.end()) error = it->second;
   if (auto it = blocked_.find(name); it != blocked_.end()) error = it->second;
   if (!error.empty()) state = "error";
+  else if (bridge.isolated && link) state = "isolated";
   else if (link && link->admin_up) state = "up";
 
   nlohmann::json json = {
@@ -220,11 +268,12 @@ nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
       {"ports", nlohmann::json::array()},
   };
   if (!error.empty()) json["error"] = error;
+  json["reason"] = bridge.reason;
   for (const auto& nic : decision_.nics) {
     if (nic.bridge != name) continue;
     const core::LinkInfo* nic_link = observed_.Find(nic.ifindex);
     const bool enslaved = link && nic_link->master == link->ifindex;
-    if (nic.role == core::NicRole::kActive && enslaved) json["active"] = nic.name;
+    if (bridge.active == nic.ifindex && enslaved) json["active"] = nic.name;
     auto role = roles_.find(nic.ifindex);
     json["ports"].push_back({
         {"nic", nic.name},
@@ -311,6 +360,8 @@ nlohmann::json Daemon::StatusJson() const {
       {"nics", nics},
       {"firewall", {{"table", std::string(firewall::kTableFamily) + " " + firewall::kTableName},
                     {"zero_phase", zero_phase_}}},
+      {"isolated", overrides_.isolated},
+      {"pending_apply", PendingApplyJson()},
   };
 }
 

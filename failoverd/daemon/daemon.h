@@ -51,6 +51,26 @@ class Daemon {
   // Reads every cable probe now and reconciles on what they heard.
   void PollProbes();
 
+  // The administrator's commands (daemon_admin.cc). Each answers with a message for
+  // the operator, or an error saying why it was refused; a refusal changes nothing.
+  // Overrides are kept in state.json, so they survive a restart.
+  Result<std::string> Attach(const std::string& nic, const std::string& bridge);
+  Result<std::string> Detach(const std::string& nic);
+  Result<std::string> Auto(const std::string& nic);
+  Result<std::string> Isolate(const std::string& bridge);
+  Result<std::string> Restore(const std::string& bridge);
+  const core::Overrides& overrides() const { return overrides_; }
+
+  // Policy changes (daemon_reload.cc). An invalid policy is refused with every
+  // problem and the running one stays; a valid one is applied as a difference.
+  void SetPolicyPath(std::string path) { policy_path_ = std::move(path); }
+  Result<nlohmann::json> Reload();  // re-reads the policy file (SIGHUP, `failoverctl reload`)
+  Result<nlohmann::json> ApplyPolicy(policy::Policy next);
+  // `failoverctl apply`: FILE becomes the policy file. With confirm_seconds > 0 the
+  // previous policy comes back unless Confirm() is called in time, also across a restart.
+  Result<nlohmann::json> ApplyFile(const std::string& file, int confirm_seconds);
+  Result<std::string> Confirm();
+
   nlohmann::json StatusJson() const;
   nlohmann::json PlanJson() const;  // what would change now, and why
   std::string MetricsText() const;  // Prometheus text exposition
@@ -73,6 +93,17 @@ class Daemon {
   nlohmann::json BridgeJson(const core::BridgeDecision& bridge) const;
   nlohmann::json NicJson(const core::NicDecision& nic) const;
   nlohmann::json SeenJson(int ifindex) const;
+  const core::NicDecision* FindNicByName(const std::string& name) const;
+  // Records overrides_ in state.json and carries them out.
+  void CommitOverrides();
+  // Records which bridges failoverd manages, so one dropped from the policy while
+  // the daemon was stopped is still deleted at the next start.
+  void RecordManagedBridges();
+  void ReadNamesOfNewNics();
+  // Called by Start: an apply that was never confirmed is undone before anything else.
+  void RollBackUnconfirmedApply();
+  Status RestorePreviousPolicy(const std::string& why);
+  nlohmann::json PendingApplyJson() const;
 
   policy::Policy policy_;
   std::string machine_id_;
@@ -100,6 +131,17 @@ class Daemon {
     std::chrono::system_clock::time_point since;
   };
   std::map<int, RoleRecord> roles_;  // by ifindex
+
+  core::Overrides overrides_;
+  std::string policy_path_;
+  // An apply waiting for `failoverctl confirm` (mirrored in state.json's "pending_apply").
+  struct PendingApply {
+    std::string previous_text;  // the policy file before the apply
+    std::string file;
+    std::chrono::system_clock::time_point deadline;
+  };
+  std::optional<PendingApply> pending_apply_;
+  std::optional<EventLoop::TimerId> confirm_timer_;
 
   std::optional<EventLoop::TimerId> wakeup_timer_;
   std::optional<EventLoop::TimerId> retry_timer_;

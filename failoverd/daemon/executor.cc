@@ -85,7 +85,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       const policy::Bridge* bridge = policy.FindBridge(action.bridge);
       const int ifindex = BridgeIfindex(action.bridge, observed);
       if (!bridge || !ifindex) return Status::Error("bridge not found");
-      Status status = ConfigureL3(*bridge, ifindex);
+      Status status = ConfigureL3(*bridge, ifindex, progress);
       if (status) progress.configured_bridges.insert(action.bridge);
       return status;
     }
@@ -106,6 +106,18 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       if (status) events_.Add(clock_.WallNow(), "port", action.Describe());
       return status;
     }
+    case Action::Type::kUpdateBridge: {
+      const int ifindex = BridgeIfindex(action.bridge, observed);
+      if (!ifindex) return Status::Error("bridge not found");
+      Status status = kernel_.UpdateBridge(ifindex, action.spec);
+      if (status) {
+        progress.bridges_to_update.erase(action.bridge);
+        events_.Add(clock_.WallNow(), "bridge", action.Describe());
+      }
+      return status;
+    }
+    case Action::Type::kDeleteBridge:
+      return DeleteBridge(action, progress);
     case Action::Type::kAnnounce: {
       const int ifindex = BridgeIfindex(action.bridge, observed);
       if (!ifindex) return Status::Error("bridge " + action.bridge + " not found");
@@ -120,10 +132,35 @@ Status Executor::InstallZone(const policy::Policy& policy, const std::string& br
   if (!bridge) return Status::Error("bridge not in policy");
   auto zone = firewall::LoadZone(policy.daemon.zones_dir, bridge->zone);
   if (!zone) return zone.status();
-  return firewall_.Apply(firewall::InstallZoneScript({bridge_name, *zone}));
+  Status applied = firewall_.Apply(firewall::InstallZoneScript({bridge_name, *zone}));
+  if (applied) installed_zones_[bridge_name] = *zone;
+  return applied;
 }
 
-Status Executor::ConfigureL3(const policy::Bridge& bridge, int ifindex) {
+Status Executor::DeleteBridge(const Action& action, core::Progress& progress) {
+  if (action.ifindex)
+    if (Status deleted = kernel_.DeleteLink(action.ifindex); !deleted) return deleted;
+  // The bridge is gone, so nothing arrives on it any more: its zone follows.
+  if (Status removed = firewall_.Apply(firewall::RemoveZoneScript(action.bridge)); !removed) return removed;
+  progress.zoned_bridges.erase(action.bridge);
+  installed_zones_.erase(action.bridge);
+  progress.configured_bridges.erase(action.bridge);
+  progress.bridge_errors.erase(action.bridge);
+  progress.retired_bridges.erase(action.bridge);
+  events_.Add(clock_.WallNow(), "bridge", action.Describe());
+  return Status::Ok();
+}
+
+Status Executor::ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Progress& progress) {
+  if (auto gateway = progress.stale_gateways.find(bridge.name); gateway != progress.stale_gateways.end()) {
+    if (Status status = kernel_.RemoveDefaultRoute(ifindex, gateway->second); !status) return status;
+    progress.stale_gateways.erase(gateway);
+  }
+  if (auto stale = progress.stale_addresses.find(bridge.name); stale != progress.stale_addresses.end()) {
+    for (const auto& address : stale->second)
+      if (Status status = kernel_.RemoveAddress(ifindex, address); !status) return status;
+    progress.stale_addresses.erase(stale);
+  }
   for (const auto& address : bridge.addresses)
     if (Status status = kernel_.EnsureAddress(ifindex, address); !status) return status;
   if (bridge.gateway) return kernel_.EnsureDefaultRoute(ifindex, *bridge.gateway);

@@ -30,11 +30,19 @@ class Executor {
   Outcome Execute(const policy::Policy& policy, const core::Plan& plan,
                   const core::ObservedState& observed, core::Progress& progress);
 
+  // The zone each bridge got when it was last installed, so a reload can tell which changed.
+  const std::map<std::string, firewall::ZoneFragment>& installed_zones() const { return installed_zones_; }
+  void RecordInstalledZone(const std::string& bridge, const firewall::ZoneFragment& zone) {
+    installed_zones_[bridge] = zone;
+  }
+
  private:
   Status Run(const policy::Policy& policy, const core::Action& action, const core::ObservedState& observed,
              core::Progress& progress);
   Status InstallZone(const policy::Policy& policy, const std::string& bridge);
-  Status ConfigureL3(const policy::Bridge& bridge, int ifindex);
+  // Removes what a reload left stale on the bridge, then adds the policy's addresses and gateway.
+  Status ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Progress& progress);
+  Status DeleteBridge(const core::Action& action, core::Progress& progress);
   int BridgeIfindex(const std::string& name, const core::ObservedState& observed) const;
 
   core::KernelOps& kernel_;
@@ -43,6 +51,7 @@ class Executor {
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   std::map<std::string, int> created_bridges_;  // name -> ifindex, for bridges created in this plan
+  std::map<std::string, firewall::ZoneFragment> installed_zones_;
 };
 
 }  // namespace failoverd

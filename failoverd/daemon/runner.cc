@@ -87,7 +87,7 @@ class EventSources {
 
 }  // namespace
 
-int RunDaemon(const policy::Policy& policy) {
+int RunDaemon(const policy::Policy& policy, const std::string& policy_path) {
   auto log = GetLogger("daemon");
   SystemClock clock;
   EventLoop loop(clock);
@@ -102,6 +102,7 @@ int RunDaemon(const policy::Policy& policy) {
   }
   firewall::NftFirewall firewall;
   Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe);
+  daemon.SetPolicyPath(policy_path);
 
   // Subscribe before the first dump so no change between the two is missed.
   EventSources sources(loop, daemon, policy);
@@ -131,7 +132,11 @@ int RunDaemon(const policy::Policy& policy) {
   };
   loop.AddSignal(SIGTERM, stop);
   loop.AddSignal(SIGINT, stop);
-  loop.AddSignal(SIGHUP, [&] { log->warn("reload is not implemented yet; restart failoverd to apply a new policy"); });
+  loop.AddSignal(SIGHUP, [&] {
+    log->info("SIGHUP: re-reading {}", policy_path);
+    auto reloaded = daemon.Reload();
+    if (!reloaded) log->error("reload refused:\n{}", reloaded.message());
+  });
   signal(SIGPIPE, SIG_IGN);
 
   // The watchdog is fed from the event loop, so it proves the loop still turns.

@@ -10,7 +10,8 @@
 namespace failoverd {
 
 // Runs the daemon; returns the process exit code.
-int RunDaemon(const policy::Policy& policy);
+// `policy_path`: the file `reload` and SIGHUP re-read and `apply` replaces.
+int RunDaemon(const policy::Policy& policy, const std::string& policy_path);
 
 // Prints what the daemon would change on this host now (renames, bridges,
 // attachments, firewall) without changing anything; returns the exit code.

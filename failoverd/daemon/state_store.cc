@@ -1,13 +1,16 @@
 #include "failoverd/daemon/state_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <optional>
 #include <sstream>
+
+#include "failoverd/daemon/atomic_file.h"
 
 namespace failoverd {
 
@@ -29,69 +32,187 @@ Status MakeDirs(const std::string& dir) {
   return Status::Ok();
 }
 
-Status WriteFileAtomically(const std::string& dir, const std::string& path, const std::string& data) {
-  const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open " + tmp);
-  size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = write(fd, data.data() + written, data.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const Status error = Errno("write " + tmp);
-      close(fd);
-      return error;
-    }
-    written += static_cast<size_t>(n);
+// An exclusive flock held from Acquire() until destruction. flock locks belong to
+// the open file description, so the lock is released when the fd closes, also when
+// the process dies half-way: a crashed writer never leaves the lock taken.
+class ExclusiveLock {
+ public:
+  ExclusiveLock() = default;
+  ~ExclusiveLock() {
+    if (fd_ >= 0) close(fd_);
   }
-  if (fsync(fd) < 0) {
-    const Status error = Errno("fsync " + tmp);
-    close(fd);
-    return error;
+  ExclusiveLock(const ExclusiveLock&) = delete;
+  ExclusiveLock& operator=(const ExclusiveLock&) = delete;
+
+  // Blocks until the lock is ours. Holders keep it for one read-modify-write of a
+  // small file (milliseconds), and udev kills a helper stuck past its event timeout.
+  Status Acquire(const std::string& path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return Errno("open " + path);
+    while (flock(fd_, LOCK_EX) < 0)
+      if (errno != EINTR) return Errno("flock " + path);
+    return Status::Ok();
   }
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) < 0) return Errno("rename " + tmp);
-  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    fsync(dir_fd);  // make the rename itself durable
-    close(dir_fd);
+
+ private:
+  int fd_ = -1;
+};
+
+// identity -> entry[field] for the entries of a "nics" object that can be read.
+std::map<MacAddress, std::string> FieldOfNics(const nlohmann::json& nics, const char* field) {
+  std::map<MacAddress, std::string> out;
+  for (const auto& [key, entry] : nics.items()) {
+    const auto mac = MacAddress::Parse(key);
+    if (!mac || !entry.is_object()) continue;  // skip what we cannot read, keep it in the file
+    const auto value = entry.find(field);
+    if (value != entry.end() && value->is_string()) out[*mac] = value->get<std::string>();
   }
-  return Status::Ok();
+  return out;
 }
+
+// The entry of `identity` in a "nics" object, made an object if it is not one.
+nlohmann::json& NicEntry(nlohmann::json& nics, const MacAddress& identity) {
+  nlohmann::json& entry = nics[identity.ToString()];
+  if (!entry.is_object()) entry = nlohmann::json::object();
+  return entry;
+}
+
+bool IsReservedKey(const std::string& key) { return key == "version" || key == "nics"; }
 
 }  // namespace
 
 StateStore::StateStore(std::string state_dir) : state_dir_(std::move(state_dir)) {}
 
-Status StateStore::Load() {
-  names_.clear();
-  networks_.clear();
-  extra_nic_fields_ = nlohmann::json::object();
-  dirty_ = false;
-  std::ifstream in(path());
-  if (!in) return errno == ENOENT ? Status::Ok() : Errno("open " + path());
-  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return Status::Error(path() + ": not valid JSON");
-  const auto nics = doc.find("nics");
-  if (nics == doc.end()) return Status::Ok();
-  if (!nics->is_object()) return Status::Error(path() + ": 'nics' is not an object");
-  for (const auto& [key, entry] : nics->items()) {
-    const auto mac = MacAddress::Parse(key);
-    if (!mac || !entry.is_object()) continue;  // skip what we cannot read, keep the rest
-    const auto name = entry.find("name");
-    if (name != entry.end() && name->is_string()) names_[*mac] = name->get<std::string>();
-    const auto network = entry.find("network");
-    if (network != entry.end() && network->is_string()) networks_[*mac] = network->get<std::string>();
-    extra_nic_fields_[mac->ToString()] = entry;
+Result<nlohmann::json> StateStore::ReadFile(bool corrupt_is_empty) const {
+  const int fd = open(path().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return nlohmann::json::object();
+    return Errno("open " + path());
   }
+  std::string text;
+  char buffer[8192];
+  while (true) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const Status error = Errno("read " + path());
+      close(fd);
+      return error;
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::string problem;
+  if (doc.is_discarded() || !doc.is_object()) problem = "not valid JSON";
+  else if (doc.contains("nics") && !doc["nics"].is_object()) problem = "'nics' is not an object";
+  if (!problem.empty()) {
+    if (corrupt_is_empty) return nlohmann::json::object();
+    return Status::Error(path() + ": " + problem);
+  }
+  // One spelling per identity ("02:AA:…" and "02:aa:…" are one NIC), so this
+  // store's changes land on the entry they belong to.
+  const nlohmann::json read_nics = doc.value("nics", nlohmann::json::object());
+  nlohmann::json nics = nlohmann::json::object();
+  for (const auto& [key, entry] : read_nics.items()) {
+    const auto mac = MacAddress::Parse(key);
+    nics[mac ? mac->ToString() : key] = entry;
+  }
+  doc["nics"] = std::move(nics);
+  return doc;
+}
+
+void StateStore::Rebase(nlohmann::json doc) {
+  nlohmann::json& nics = doc["nics"];
+  if (!nics.is_object()) nics = nlohmann::json::object();  // absent from the file
+  // A name belongs to one NIC. When the file gave a name this store had set to
+  // another NIC meanwhile, that NIC got it first (under the lock, typically the
+  // udev helper naming a new NIC, which udev may already have renamed): ours goes.
+  // Giving one up can bring back an older name that clashes in turn, hence the loop.
+  const auto file_names = FieldOfNics(nics, "name");
+  while (true) {
+    std::map<MacAddress, std::string> merged = file_names;
+    for (const auto& [identity, name] : my_names_) merged[identity] = name;
+    std::optional<NameConflict> conflict;
+    for (const auto& [identity, name] : my_names_) {
+      for (const auto& [holder, held] : merged)
+        if (holder != identity && held == name && !my_names_.count(holder)) conflict = {identity, name, holder};
+      if (conflict) break;
+    }
+    if (!conflict) break;
+    my_names_.erase(conflict->identity);
+    conflicts_.push_back(*conflict);
+  }
+  for (const auto& [identity, name] : my_names_) NicEntry(nics, identity)["name"] = name;
+  for (const auto& [identity, network] : my_networks_) NicEntry(nics, identity)["network"] = network;
+  for (const auto& [key, value] : my_sections_) {
+    if (value.is_null()) doc.erase(key);
+    else doc[key] = value;
+  }
+  doc_ = std::move(doc);
+  names_ = FieldOfNics(doc_["nics"], "name");
+  networks_ = FieldOfNics(doc_["nics"], "network");
+}
+
+Status StateStore::Load() {
+  my_names_.clear();
+  my_networks_.clear();
+  my_sections_.clear();
+  conflicts_.clear();
+  auto file = ReadFile(/*corrupt_is_empty=*/false);
+  Rebase(file ? std::move(file).value() : nlohmann::json::object());
+  return file.status();
+}
+
+Status StateStore::Reload() {
+  auto file = ReadFile(/*corrupt_is_empty=*/false);
+  if (!file) return file.status();
+  Rebase(std::move(file).value());
   return Status::Ok();
+}
+
+Status StateStore::WriteLocked() {
+  // Re-read under the lock: the file as it is now is the base.
+  auto file = ReadFile(/*corrupt_is_empty=*/true);
+  if (!file) return file.status();
+  Rebase(std::move(file).value());
+  if (!dirty()) return Status::Ok();  // every change was given up to another writer
+  doc_["version"] = kVersion;
+  if (Status written = WriteFileAtomically(path(), doc_.dump(2) + "\n"); !written) return written;
+  my_names_.clear();
+  my_networks_.clear();
+  my_sections_.clear();
+  return Status::Ok();
+}
+
+Status StateStore::Save() {
+  if (!dirty()) return Status::Ok();
+  if (Status made = MakeDirs(state_dir_); !made) return made;
+  ExclusiveLock lock;
+  if (Status locked = lock.Acquire(lock_path()); !locked) return locked;
+  return WriteLocked();
+}
+
+Status StateStore::Update(const std::function<void(StateStore&)>& change) {
+  if (Status made = MakeDirs(state_dir_); !made) return made;
+  ExclusiveLock lock;
+  if (Status locked = lock.Acquire(lock_path()); !locked) return locked;
+  auto file = ReadFile(/*corrupt_is_empty=*/false);
+  if (!file) return file.status();
+  Rebase(std::move(file).value());
+  change(*this);
+  if (!dirty()) return Status::Ok();
+  return WriteLocked();
 }
 
 bool StateStore::SetName(const MacAddress& identity, const std::string& name) {
   auto it = names_.find(identity);
   if (it != names_.end() && it->second == name) return false;
   names_[identity] = name;
-  dirty_ = true;
+  my_names_[identity] = name;
+  NicEntry(doc_["nics"], identity)["name"] = name;
   return true;
 }
 
@@ -99,24 +220,24 @@ bool StateStore::SetNetwork(const MacAddress& identity, const std::string& netwo
   auto it = networks_.find(identity);
   if (it != networks_.end() && it->second == network) return false;
   networks_[identity] = network;
-  dirty_ = true;
+  my_networks_[identity] = network;
+  NicEntry(doc_["nics"], identity)["network"] = network;
   return true;
 }
 
-nlohmann::json StateStore::ToJson() const {
-  nlohmann::json nics = extra_nic_fields_;
-  for (const auto& [identity, name] : names_) nics[identity.ToString()]["name"] = name;
-  for (const auto& [identity, network] : networks_) nics[identity.ToString()]["network"] = network;
-  return {{"version", kVersion}, {"nics", nics}};
+const nlohmann::json& StateStore::Section(const std::string& key) const {
+  static const nlohmann::json kAbsent;  // null
+  if (IsReservedKey(key)) return kAbsent;
+  const auto it = doc_.find(key);
+  return it == doc_.end() ? kAbsent : *it;
 }
 
-Status StateStore::Save() {
-  if (!dirty_) return Status::Ok();
-  if (Status made = MakeDirs(state_dir_); !made) return made;
-  if (Status written = WriteFileAtomically(state_dir_, path(), ToJson().dump(2) + "\n"); !written)
-    return written;
-  dirty_ = false;
-  return Status::Ok();
+bool StateStore::SetSection(const std::string& key, nlohmann::json value) {
+  if (IsReservedKey(key) || Section(key) == value) return false;
+  if (value.is_null()) doc_.erase(key);
+  else doc_[key] = value;
+  my_sections_[key] = std::move(value);
+  return true;
 }
 
 }  // namespace failoverd

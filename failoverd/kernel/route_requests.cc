@@ -84,8 +84,13 @@ Result<NetlinkMessage> BuildDeleteAddressRequest(const KernelAddress& address) {
   return Copy(msg.get());
 }
 
-Result<NetlinkMessage> BuildAddDefaultRouteRequest(int ifindex, const IpAddress& gateway) {
-  std::unique_ptr<rtnl_route, RouteDeleter> route(rtnl_route_alloc());
+namespace {
+
+using RoutePtr = std::unique_ptr<rtnl_route, RouteDeleter>;
+
+// The main-table default route via `gateway` out of `ifindex`, as failoverd adds it.
+Result<RoutePtr> MakeDefaultRoute(int ifindex, const IpAddress& gateway) {
+  RoutePtr route(rtnl_route_alloc());
   // The default destination is an empty address of the family with prefix length 0.
   AddrPtr dst(nl_addr_alloc(0));
   AddrPtr via = ToNlAddr(gateway, gateway.family == IpFamily::kV4 ? 32 : 128);
@@ -109,8 +114,26 @@ Result<NetlinkMessage> BuildAddDefaultRouteRequest(int ifindex, const IpAddress&
   rtnl_route_nh_set_ifindex(nexthop, ifindex);
   rtnl_route_nh_set_gateway(nexthop, via.get());
   rtnl_route_add_nexthop(route.get(), nexthop);  // the route owns it from here
+  return route;
+}
+
+}  // namespace
+
+Result<NetlinkMessage> BuildAddDefaultRouteRequest(int ifindex, const IpAddress& gateway) {
+  auto route = MakeDefaultRoute(ifindex, gateway);
+  if (!route.ok()) return route.status();
   nl_msg* raw = nullptr;
-  if (int err = rtnl_route_build_add_request(route.get(), NLM_F_EXCL, &raw); err < 0)
+  if (int err = rtnl_route_build_add_request(route.value().get(), NLM_F_EXCL, &raw); err < 0)
+    return LibnlError("build route request", err);
+  std::unique_ptr<nl_msg, MsgDeleter> msg(raw);
+  return Copy(msg.get());
+}
+
+Result<NetlinkMessage> BuildDeleteDefaultRouteRequest(int ifindex, const IpAddress& gateway) {
+  auto route = MakeDefaultRoute(ifindex, gateway);
+  if (!route.ok()) return route.status();
+  nl_msg* raw = nullptr;
+  if (int err = rtnl_route_build_del_request(route.value().get(), 0, &raw); err < 0)
     return LibnlError("build route request", err);
   std::unique_ptr<nl_msg, MsgDeleter> msg(raw);
   return Copy(msg.get());

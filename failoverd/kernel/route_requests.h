@@ -23,6 +23,8 @@ Result<NetlinkMessage> BuildDeleteAddressRequest(const KernelAddress& address);
 // RTM_NEWROUTE, NLM_F_CREATE|NLM_F_EXCL: main table, default destination of
 // the gateway's family, via `gateway` out of `ifindex`, static protocol.
 Result<NetlinkMessage> BuildAddDefaultRouteRequest(int ifindex, const IpAddress& gateway);
+// RTM_DELROUTE for the route BuildAddDefaultRouteRequest adds.
+Result<NetlinkMessage> BuildDeleteDefaultRouteRequest(int ifindex, const IpAddress& gateway);
 // RTM_GETROUTE dump request for one family.
 NetlinkMessage BuildRouteDumpRequest(IpFamily family);
 

@@ -38,6 +38,24 @@ ifinfomsg* PutLinkHeader(nlmsghdr* nlh, int ifindex) {
 // read them; kernels that do not know the filter ignore it.
 void SkipStats(nlmsghdr* nlh) { mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS); }
 
+// MAC, STP and forward delay of a bridge, for its creation or a later change.
+void PutBridgeSettings(nlmsghdr* nlh, const core::BridgeSpec& spec) {
+  // A bridge given an address keeps it (addr_assign_type NET_ADDR_SET); one
+  // without follows the lowest port MAC, which would change with every failover.
+  if (!spec.mac.IsZero())
+    mnl_attr_put(nlh, IFLA_ADDRESS, spec.mac.bytes.size(), spec.mac.bytes.data());
+  nlattr* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+  nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  // The kernel applies IFLA_BR_FORWARD_DELAY before IFLA_BR_STP_STATE and only
+  // range-checks it (2..30 s) when STP is already on, so a new bridge accepts
+  // any delay here; with STP off the delay does not hold ports back.
+  mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, static_cast<uint32_t>(spec.forward_delay_s * kUserHz));
+  mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, spec.stp ? 1 : 0);
+  mnl_attr_nest_end(nlh, data);
+  mnl_attr_nest_end(nlh, linkinfo);
+}
+
 bool ValidNewName(const std::string& name) {
   return !name.empty() && name.size() < IFNAMSIZ &&
          name.find_first_of("/: \t\n") == std::string::npos;
@@ -179,21 +197,7 @@ Result<int> RtnlOps::CreateBridge(const core::BridgeSpec& spec) {
   nlmsghdr* nlh = StartRequest(buffer, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   PutLinkHeader(nlh, 0);  // created administratively down: no IFF_UP
   mnl_attr_put_strz(nlh, IFLA_IFNAME, spec.name.c_str());
-  // A bridge given an address keeps it (addr_assign_type NET_ADDR_SET); one
-  // without follows the lowest port MAC, which would change with every failover.
-  if (!spec.mac.IsZero())
-    mnl_attr_put(nlh, IFLA_ADDRESS, spec.mac.bytes.size(), spec.mac.bytes.data());
-  nlattr* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-  nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-  // The kernel applies IFLA_BR_FORWARD_DELAY before IFLA_BR_STP_STATE and only
-  // range-checks it (2..30 s) when STP is already on, so a new bridge accepts
-  // any delay here; with STP off the delay does not hold ports back.
-  mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY,
-                   static_cast<uint32_t>(spec.forward_delay_s * kUserHz));
-  mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, spec.stp ? 1 : 0);
-  mnl_attr_nest_end(nlh, data);
-  mnl_attr_nest_end(nlh, linkinfo);
+  PutBridgeSettings(nlh, spec);
   if (Status status = ReplyStatus(what, rtnl_.Request(nlh)); !status.ok()) return status;
 
   RequestBuffer get_buffer;
@@ -278,6 +282,61 @@ Status RtnlOps::EnsureDefaultRoute(int ifindex, const IpAddress& gateway) {
     }
   }
   return Status::Error(what + ": another default route is in the way");
+}
+
+Status RtnlOps::RemoveAddress(int ifindex, const IpPrefix& prefix) {
+  const std::string name = NameOf(ifindex);
+  const std::string what = name + ": delete address " + prefix.ToString();
+  KernelAddress address;
+  address.ifindex = ifindex;
+  address.prefix = prefix;
+  auto request = BuildDeleteAddressRequest(address);
+  if (!request.ok()) return Status::Error(what + ": " + request.message());
+  const NetlinkReply reply = rtnl_.Request(request.value());
+  if (reply.error == -EADDRNOTAVAIL) return Status::Ok();
+  Status status = ReplyStatus(what, reply);
+  if (status.ok()) log_->info("{}: address {} removed", name, prefix.ToString());
+  return status;
+}
+
+Status RtnlOps::RemoveDefaultRoute(int ifindex, const IpAddress& gateway) {
+  const std::string name = NameOf(ifindex);
+  const std::string what = name + ": delete default route via " + gateway.ToString();
+  auto request = BuildDeleteDefaultRouteRequest(ifindex, gateway);
+  if (!request.ok()) return Status::Error(what + ": " + request.message());
+  const NetlinkReply reply = rtnl_.Request(request.value());
+  if (reply.error == -ESRCH) return Status::Ok();
+  Status status = ReplyStatus(what, reply);
+  if (status.ok()) log_->info("{}: default route via {} removed", name, gateway.ToString());
+  return status;
+}
+
+Status RtnlOps::UpdateBridge(int ifindex, const core::BridgeSpec& spec) {
+  const std::string name = NameOf(ifindex);
+  if (spec.forward_delay_s < 0 || spec.forward_delay_s > kMaxForwardDelaySeconds)
+    return Status::Error(name + ": update bridge: forward delay must be 0.." + std::to_string(kMaxForwardDelaySeconds) +
+                         " s");
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_NEWLINK, 0);
+  PutLinkHeader(nlh, ifindex);
+  PutBridgeSettings(nlh, spec);
+  Status status = ChangeLink(nlh, name + ": update bridge");
+  if (status.ok())
+    log_->info("{}: bridge updated (mac {}, stp {}, forward delay {} s)", name, spec.mac.ToString(),
+               spec.stp ? "on" : "off", spec.forward_delay_s);
+  return status;
+}
+
+Status RtnlOps::DeleteLink(int ifindex) {
+  const std::string name = NameOf(ifindex);
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_DELLINK, 0);
+  PutLinkHeader(nlh, ifindex);
+  const NetlinkReply reply = rtnl_.Request(nlh);
+  if (reply.error == -ENODEV) return Status::Ok();
+  Status status = ReplyStatus(name + ": delete link", reply);
+  if (status.ok()) log_->info("{}: deleted", name);
+  return status;
 }
 
 Status RtnlOps::Announce(int port_ifindex, int bridge_ifindex) {

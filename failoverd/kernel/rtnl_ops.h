@@ -46,6 +46,10 @@ class RtnlOps final : public core::KernelOps {
   Status PrepareNic(const std::string& name) override;
   Status EnsureAddress(int ifindex, const IpPrefix& prefix) override;
   Status EnsureDefaultRoute(int ifindex, const IpAddress& gateway) override;
+  Status RemoveAddress(int ifindex, const IpPrefix& prefix) override;
+  Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) override;
+  Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
+  Status DeleteLink(int ifindex) override;
   Status Announce(int port_ifindex, int bridge_ifindex) override;
 
   // One link by index or name (RTM_GETLINK), enriched like DumpLinks.

@@ -1,5 +1,7 @@
 #include "fake_kernel.h"
 
+#include <algorithm>
+
 namespace failoverd::testing {
 
 int FakeKernel::AddNic(const std::string& name, const std::string& mac, bool carrier) {
@@ -111,6 +113,35 @@ Status FakeKernel::EnsureDefaultRoute(int ifindex, const IpAddress& gateway) {
 
 Status FakeKernel::Announce(int port_ifindex, int bridge_ifindex) {
   return Record("announce " + links_.at(port_ifindex).name + " " + links_.at(bridge_ifindex).name);
+}
+
+Status FakeKernel::RemoveAddress(int ifindex, const IpPrefix& prefix) {
+  auto& list = addresses[ifindex];
+  const std::string text = prefix.ToString();
+  std::erase(list, text);
+  return Record("unaddress " + links_.at(ifindex).name + " " + text);
+}
+
+Status FakeKernel::RemoveDefaultRoute(int ifindex, const IpAddress& gateway) {
+  return Record("unroute " + links_.at(ifindex).name + " via " + gateway.ToString());
+}
+
+Status FakeKernel::UpdateBridge(int ifindex, const core::BridgeSpec& spec) {
+  auto& link = links_.at(ifindex);
+  link.mac = spec.mac;
+  return Record("update " + link.name + " " + spec.mac.ToString() + " stp " + (spec.stp ? "on" : "off"));
+}
+
+Status FakeKernel::DeleteLink(int ifindex) {
+  if (ShouldFail("delete")) return Status::Error("injected failure");
+  auto it = links_.find(ifindex);
+  if (it == links_.end()) return Status::Ok();
+  const std::string name = it->second.name;
+  for (auto& [index, link] : links_)
+    if (link.master == ifindex) link.master = 0;  // the kernel releases the ports
+  addresses.erase(ifindex);
+  links_.erase(it);
+  return Record("delete " + name);
 }
 
 }  // namespace failoverd::testing

@@ -38,6 +38,10 @@ class FakeKernel final : public core::KernelOps {
   Status EnsureAddress(int ifindex, const IpPrefix& prefix) override;
   Status EnsureDefaultRoute(int ifindex, const IpAddress& gateway) override;
   Status Announce(int port_ifindex, int bridge_ifindex) override;
+  Status RemoveAddress(int ifindex, const IpPrefix& prefix) override;
+  Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) override;
+  Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
+  Status DeleteLink(int ifindex) override;
 
   std::map<int, std::vector<std::string>> addresses;  // ifindex -> "192.0.2.9/24"
   std::vector<std::string> prepared;                  // NIC names given PrepareNic

@@ -1,0 +1,70 @@
+#include "failoverd/daemon/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace failoverd {
+
+namespace {
+
+Status Errno(const std::string& what) { return Status::Error(what + ": " + strerror(errno)); }
+
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Errno(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Errno("read " + path);
+  return text.str();
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& data, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Errno("open " + tmp);
+  size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const Status error = Errno("write " + tmp);
+      close(fd);
+      unlink(tmp.c_str());
+      return error;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (fsync(fd) < 0) {
+    const Status error = Errno("fsync " + tmp);
+    close(fd);
+    unlink(tmp.c_str());
+    return error;
+  }
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) < 0) {
+    const Status error = Errno("rename " + tmp);
+    unlink(tmp.c_str());
+    return error;
+  }
+  const int dir_fd = open(DirectoryOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    fsync(dir_fd);  // makes the rename itself durable
+    close(dir_fd);
+  }
+  return Status::Ok();
+}
+
+}  // namespace failoverd

@@ -1,0 +1,249 @@
+// Policy changes while running: reload (SIGHUP, `failoverctl reload`), apply and
+// confirm. A new policy is checked whole first (syntax, zones, the kernel's view
+// of every zone script); only then is the difference carried out, so a refused
+// policy leaves everything as it was.
+#include <algorithm>
+
+#include "failoverd/daemon/atomic_file.h"
+#include "failoverd/daemon/daemon.h"
+#include "policy/policy_parser.h"
+
+namespace failoverd {
+
+namespace {
+
+std::string JoinErrors(const std::vector<policy::Diagnostic>& errors) {
+  std::string text;
+  for (const auto& error : errors) text += error.ToString() + "\n";
+  return text;
+}
+
+bool SameZone(const firewall::ZoneFragment& a, const firewall::ZoneFragment& b) {
+  return a.name == b.name && a.input_rules == b.input_rules && a.forward_rules == b.forward_rules;
+}
+
+bool SameMacRule(const policy::MacRule& a, const policy::MacRule& b) {
+  return a.kind == b.kind && (a.kind != policy::MacRule::Kind::kExplicit || a.value == b.value);
+}
+
+std::vector<IpPrefix> Missing(const std::vector<IpPrefix>& from, const std::vector<IpPrefix>& in) {
+  std::vector<IpPrefix> out;
+  for (const auto& prefix : from)
+    if (std::find(in.begin(), in.end(), prefix) == in.end()) out.push_back(prefix);
+  return out;
+}
+
+}  // namespace
+
+Result<nlohmann::json> Daemon::Reload() {
+  if (policy_path_.empty()) return Status::Error("this daemon was started without a policy file to re-read");
+  const auto parsed = policy::ParsePolicyFile(policy_path_);
+  if (!parsed.policy)
+    return Status::Error(JoinErrors(parsed.errors) + "policy refused; the running policy stays in force");
+  return ApplyPolicy(*parsed.policy);
+}
+
+Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next) {
+  // Every zone must load, and the kernel must accept its script, before anything changes.
+  std::map<std::string, firewall::ZoneFragment> zones;
+  std::string problems;
+  for (const auto& bridge : next.bridges) {
+    auto zone = firewall::LoadZone(next.daemon.zones_dir, bridge.zone);
+    if (!zone) {
+      problems += zone.message() + "\n";
+      continue;
+    }
+    if (Status checked = firewall_.Check(firewall::InstallZoneScript({bridge.name, *zone})); !checked)
+      problems += bridge.name + ": zone " + bridge.zone + " refused by nftables: " + checked.message() + "\n";
+    zones[bridge.name] = *zone;
+  }
+  if (!problems.empty()) return Status::Error(problems + "policy refused; the running policy stays in force");
+
+  std::vector<std::string> changes;
+  std::vector<std::string> restart;
+  for (const auto& old : policy_.bridges) {
+    if (next.FindBridge(old.name)) continue;
+    progress_.retired_bridges.insert(old.name);
+    changes.push_back(old.name + ": no longer in the policy: its NICs are released, the bridge and its zone deleted");
+  }
+  for (const auto& bridge : next.bridges) {
+    const policy::Bridge* old = policy_.FindBridge(bridge.name);
+    progress_.retired_bridges.erase(bridge.name);
+    if (!old) {
+      changes.push_back(bridge.name + ": new: created with zone " + bridge.zone);
+      continue;
+    }
+    auto installed = executor_.installed_zones().find(bridge.name);
+    if (installed == executor_.installed_zones().end() || !SameZone(installed->second, zones[bridge.name])) {
+      progress_.zoned_bridges.erase(bridge.name);  // reinstalled in one transaction
+      changes.push_back(bridge.name + ": zone " + (old->zone == bridge.zone ? bridge.zone + " changed" : old->zone + " -> " + bridge.zone) +
+                        ", replaced atomically");
+    }
+    const std::vector<IpPrefix> stale = Missing(old->addresses, bridge.addresses);
+    const bool added = !Missing(bridge.addresses, old->addresses).empty();
+    if (!stale.empty() || added || old->gateway != bridge.gateway) {
+      progress_.configured_bridges.erase(bridge.name);
+      if (!stale.empty()) progress_.stale_addresses[bridge.name] = stale;
+      if (old->gateway && old->gateway != bridge.gateway) progress_.stale_gateways[bridge.name] = *old->gateway;
+      changes.push_back(bridge.name + ": addresses or gateway changed");
+    }
+    if (!SameMacRule(old->mac, bridge.mac) || old->stp != bridge.stp || old->forward_delay_s != bridge.forward_delay_s) {
+      progress_.bridges_to_update.insert(bridge.name);
+      changes.push_back(bridge.name + ": MAC, STP or forward delay changed");
+    }
+  }
+  const policy::DaemonSettings& was = policy_.daemon;
+  const policy::DaemonSettings& now = next.daemon;
+  if (was.state_dir != now.state_dir) restart.push_back("state_dir");
+  if (was.control_socket != now.control_socket) restart.push_back("control_socket");
+  if (was.control_group != now.control_group) restart.push_back("control_group");
+  if (was.udev_source != now.udev_source) restart.push_back("udev_source");
+  // A zone that failed with the old policy is tried again with the new one.
+  progress_.bridge_errors.clear();
+
+  policy_ = std::move(next);
+  decision_ = DecideNow();  // nothing may keep pointing into the old policy
+  const std::string summary = "policy applied: " + std::to_string(changes.size()) + " bridge change(s)" +
+                              (restart.empty() ? "" : "; needs a restart to take effect: " + restart.front() +
+                                                          (restart.size() > 1 ? " and more" : ""));
+  log_->info("{}", summary);
+  for (const auto& change : changes) log_->info("  {}", change);
+  events_.Add(clock_.WallNow(), "policy", summary);
+  Reconcile();
+  return nlohmann::json{{"message", summary}, {"changes", changes}, {"needs_restart", restart}};
+}
+
+Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_seconds) {
+  if (pending_apply_)
+    return Status::Error("an apply of " + pending_apply_->file + " is waiting for `failoverctl confirm` until " +
+                         FormatRfc3339(pending_apply_->deadline) + "; confirm it or let it roll back first");
+  if (policy_path_.empty()) return Status::Error("this daemon was started without a policy file to replace");
+  auto text = ReadWholeFile(file);
+  if (!text)
+    return Status::Error("cannot read " + file + ": " + text.message() +
+                         " (failoverd reads the file itself; under its systemd unit /tmp and /home are private: "
+                         "put the file under /etc/failoverd or /var/lib/failoverd)");
+  const auto parsed = policy::ParsePolicyText(*text, file);
+  if (!parsed.policy) return Status::Error(JoinErrors(parsed.errors) + "policy refused; nothing was changed");
+  auto previous = ReadWholeFile(policy_path_);
+  if (!previous) return Status::Error("cannot read the current policy " + policy_path_ + ": " + previous.message());
+
+  if (confirm_seconds > 0) {
+    // Recorded before the policy file changes: a crash from here on rolls back at the next start.
+    pending_apply_ = PendingApply{*previous, file, clock_.WallNow() + std::chrono::seconds(confirm_seconds)};
+    state_.SetSection("pending_apply", {{"file", file},
+                                        {"deadline", FormatRfc3339(pending_apply_->deadline)},
+                                        {"previous_policy", *previous}});
+    if (Status saved = state_.Save(); !saved) {
+      pending_apply_.reset();
+      state_.SetSection("pending_apply", nullptr);
+      return Status::Error("cannot record the rollback point in " + state_.path() + ": " + saved.message());
+    }
+  }
+  if (Status written = WriteFileAtomically(policy_path_, *text); !written) {
+    if (pending_apply_) {
+      pending_apply_.reset();
+      state_.SetSection("pending_apply", nullptr);
+      (void)state_.Save();
+    }
+    return Status::Error("cannot install the new policy as " + policy_path_ + ": " + written.message());
+  }
+  auto applied = ApplyPolicy(*parsed.policy);
+  if (!applied) {
+    // The zones did not pass: the old policy stays, and so does the old file.
+    (void)WriteFileAtomically(policy_path_, *previous);
+    if (pending_apply_) {
+      pending_apply_.reset();
+      state_.SetSection("pending_apply", nullptr);
+      (void)state_.Save();
+    }
+    return applied.status();
+  }
+  nlohmann::json result = *applied;
+  if (confirm_seconds > 0) {
+    confirm_timer_ = loop_.AddTimer(clock_.Now() + std::chrono::seconds(confirm_seconds), [this, confirm_seconds] {
+      confirm_timer_.reset();
+      (void)RestorePreviousPolicy("not confirmed within " + std::to_string(confirm_seconds) + " s");
+    });
+    const std::string message = "applied " + file + "; rolled back at " + FormatRfc3339(pending_apply_->deadline) +
+                                " unless `failoverctl confirm` comes first";
+    events_.Add(clock_.WallNow(), "policy", message);
+    result["message"] = message + " (" + result["message"].get<std::string>() + ")";
+    result["confirm_deadline"] = FormatRfc3339(pending_apply_->deadline);
+  } else {
+    events_.Add(clock_.WallNow(), "policy", "applied " + file);
+  }
+  return result;
+}
+
+Result<std::string> Daemon::Confirm() {
+  if (!pending_apply_) return Status::Error("nothing is waiting for confirmation");
+  if (confirm_timer_) loop_.CancelTimer(*confirm_timer_);
+  confirm_timer_.reset();
+  const std::string message = "apply of " + pending_apply_->file + " confirmed";
+  pending_apply_.reset();
+  state_.SetSection("pending_apply", nullptr);
+  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  events_.Add(clock_.WallNow(), "policy", message);
+  log_->info("{}", message);
+  return message;
+}
+
+Status Daemon::RestorePreviousPolicy(const std::string& why) {
+  const PendingApply pending = *pending_apply_;
+  const auto parsed = policy::ParsePolicyText(pending.previous_text, policy_path_);
+  Status status = Status::Ok();
+  if (Status written = WriteFileAtomically(policy_path_, pending.previous_text); !written)
+    status = Status::Error("cannot write back " + policy_path_ + ": " + written.message());
+  if (!parsed.policy) {
+    status = Status::Error("the previous policy no longer parses: " + JoinErrors(parsed.errors));
+  } else if (auto applied = ApplyPolicy(*parsed.policy); !applied) {
+    status = applied.status();
+  }
+  pending_apply_.reset();
+  state_.SetSection("pending_apply", nullptr);
+  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  const std::string message = "apply of " + pending.file + " rolled back: " + why +
+                              (status ? "" : "; rollback incomplete: " + status.message());
+  events_.Add(clock_.WallNow(), "policy", message);
+  if (status) log_->warn("{}", message);
+  else log_->error("{}", message);
+  return status;
+}
+
+void Daemon::RollBackUnconfirmedApply() {
+  const nlohmann::json pending = state_.Section("pending_apply");  // a copy: the section is cleared below
+  if (!pending.is_object()) return;
+  const auto previous = pending.find("previous_policy");
+  const std::string file = pending.value("file", "?");
+  state_.SetSection("pending_apply", nullptr);
+  if (previous == pending.end() || !previous->is_string()) {
+    log_->error("state.json holds an unreadable pending apply of {}; it is dropped", file);
+    (void)state_.Save();
+    return;
+  }
+  const std::string text = previous->get<std::string>();
+  const auto parsed = policy::ParsePolicyText(text, policy_path_.empty() ? "previous policy" : policy_path_);
+  std::string message = "apply of " + file + " rolled back at start: the daemon restarted before `failoverctl confirm`";
+  if (!parsed.policy) {
+    message += "; but the previous policy does not parse, so the current one stays: " + JoinErrors(parsed.errors);
+  } else {
+    if (!policy_path_.empty())
+      if (Status written = WriteFileAtomically(policy_path_, text); !written)
+        message += "; cannot write back " + policy_path_ + ": " + written.message();
+    policy_ = *parsed.policy;
+  }
+  (void)state_.Save();
+  log_->warn("{}", message);
+  events_.Add(clock_.WallNow(), "policy", message);
+}
+
+nlohmann::json Daemon::PendingApplyJson() const {
+  if (!pending_apply_) return nullptr;
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(pending_apply_->deadline - clock_.WallNow());
+  return {{"file", pending_apply_->file},
+          {"deadline", FormatRfc3339(pending_apply_->deadline)},
+          {"seconds_left", std::max<int64_t>(0, left.count())}};
+}
+
+}  // namespace failoverd
