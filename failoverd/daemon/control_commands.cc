@@ -1,5 +1,9 @@
 #include "failoverd/daemon/control_commands.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 namespace failoverd {
@@ -21,13 +25,27 @@ bool ParseSeconds(const std::string& word, int& seconds) {
   return seconds > 0;
 }
 
+// The daemon reads an applied policy file as root. It reads only a file the caller
+// could read by owner, primary group or everyone, so `apply` (open to the control
+// group) can never be used to read another file through the daemon's error messages.
+Status CallerMayRead(const std::string& path, const PeerCred& peer) {
+  if (path.empty() || path[0] != '/') return Status::Error("apply: the path must be absolute");
+  if (peer.uid == 0) return Status::Ok();
+  struct stat st {};
+  if (stat(path.c_str(), &st) < 0) return Status::Error("cannot read " + path + ": " + strerror(errno));
+  const bool readable = (st.st_uid == peer.uid && (st.st_mode & S_IRUSR)) ||
+                        (st.st_gid == peer.gid && (st.st_mode & S_IRGRP)) || (st.st_mode & S_IROTH);
+  if (!readable) return Status::Error("cannot read " + path + ": permission denied for uid " + std::to_string(peer.uid));
+  return Status::Ok();
+}
+
 Reply Usage(const std::string& command, const std::string& usage) {
   return Reply::Error("usage: " + command + " " + usage);
 }
 
 }  // namespace
 
-Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_change_state) {
+Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_change_state, const PeerCred& peer) {
   if (request.words.empty()) return Reply::Error("empty request");
   const std::string& command = request.words[0];
   const std::vector<std::string> args(request.words.begin() + 1, request.words.end());
@@ -56,6 +74,7 @@ Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_chan
   int seconds = 0;
   if (args.empty() || args.size() > 2 || (args.size() == 2 && !ParseSeconds(args[1], seconds)))
     return Usage(command, "FILE [SECONDS]");
+  if (Status readable = CallerMayRead(args[0], peer); !readable) return Reply::Error(readable.message());
   return FromResult(daemon.ApplyFile(args[0], seconds));
 }
 

@@ -14,6 +14,7 @@
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/logging.h"
+#include "failoverd/daemon/overrides_json.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/link_monitor.h"
 #include "failoverd/kernel/rtnl_ops.h"
@@ -117,7 +118,7 @@ int RunDaemon(const policy::Policy& policy, const std::string& policy_path) {
 
   ControlServer control(loop, clock, policy.daemon.control_socket, policy.daemon.control_group,
                         [&](const Request& request, const PeerCred& peer) {
-                          return HandleControlCommand(daemon, request, control.CanChangeState(peer));
+                          return HandleControlCommand(daemon, request, control.CanChangeState(peer), peer);
                         });
   if (Status ok = control.Listen(); !ok) {
     log->critical("control socket {}: {}", policy.daemon.control_socket, ok.message());
@@ -178,8 +179,15 @@ int PrintDryRun(const policy::Policy& policy) {
   observed.ReplaceAll(*links, clock.Now());
   StateStore state(policy.daemon.state_dir);
   if (Status loaded = state.Load(); !loaded) std::fprintf(stderr, "failoverd: %s (ignored)\n", loaded.message().c_str());
-  const core::Decision decision = core::Decide({policy, observed, state.names(), ReadMachineId(), clock.Now()});
+  // The administrator's overrides count, as they would for the daemon.
+  const core::Overrides overrides = OverridesFromJson(state.Section("overrides"));
+  const core::Decision decision =
+      core::Decide({policy, observed, state.names(), ReadMachineId(), clock.Now(), nullptr, &overrides});
   core::Progress progress;
+  if (const nlohmann::json& managed = state.Section("bridges"); managed.is_array())
+    for (const auto& bridge : managed)
+      if (bridge.is_string() && !policy.FindBridge(bridge.get<std::string>()))
+        progress.retired_bridges.insert(bridge.get<std::string>());
   std::printf("firewall: replace table inet failoverd with the zero phase (input/forward drop)\n");
   for (const auto& bridge : policy.bridges) {
     const core::LinkInfo* link = observed.FindByName(bridge.name);

@@ -1,0 +1,77 @@
+// The daemon's command dispatch: credentials first, then arguments; `apply` reads
+// only what the caller could read.
+#include "failoverd/daemon/control_commands.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "failoverd/daemon/atomic_file.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_firewall.h"
+#include "fakes/fake_kernel.h"
+#include "fakes/temp_dir.h"
+#include "fakes/test_policy.h"
+
+namespace failoverd {
+namespace {
+
+class ControlCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(loop_.Init());
+    kernel_.AddNic("ens1", "02:00:00:00:01:01");
+    auto policy = testing::VethPolicy({testing::ActiveBackup("eth0", {"02:00:00:00:01:01"}, "192.0.2.9/24")});
+    policy.daemon.state_dir = temp_.path();
+    daemon_ = std::make_unique<Daemon>(policy, "machine", clock_, loop_, kernel_, firewall_);
+    ASSERT_TRUE(daemon_->Start());
+  }
+  Reply Run(const std::vector<std::string>& words, bool may_change, PeerCred peer = {}) {
+    return HandleControlCommand(*daemon_, Request{words}, may_change, peer);
+  }
+
+  testing::TempDir temp_;
+  testing::FakeClock clock_;
+  EventLoop loop_{clock_};
+  testing::FakeKernel kernel_;
+  testing::FakeFirewall firewall_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(ControlCommandsTest, ReadOnlyCommandsNeedNoPrivilege) {
+  EXPECT_TRUE(Run({"status"}, false).ok);
+  EXPECT_TRUE(Run({"plan"}, false).ok);
+  EXPECT_TRUE(Run({"metrics"}, false).ok);
+  EXPECT_TRUE(Run({"events"}, false).ok);
+}
+
+TEST_F(ControlCommandsTest, ChangingCommandsAreRefusedBeforeTheirArgumentsAreLookedAt) {
+  for (const auto& words : std::vector<std::vector<std::string>>{
+           {"isolate", "eth0"}, {"attach", "hweth0", "eth0"}, {"reload"}, {"confirm"}, {"apply", "/etc/shadow"},
+           {"isolate", "no-such-bridge"}}) {
+    const Reply reply = Run(words, false, {1, 65534, 65534});
+    EXPECT_FALSE(reply.ok) << words[0];
+    EXPECT_NE(reply.error.find("permission denied"), std::string::npos) << reply.error;
+  }
+  EXPECT_EQ(kernel_.PortsOf("eth0").size(), 1u);
+}
+
+TEST_F(ControlCommandsTest, WrongArgumentsGetUsage) {
+  EXPECT_NE(Run({"attach", "hweth0"}, true).error.find("usage: attach NIC BRIDGE"), std::string::npos);
+  EXPECT_NE(Run({"apply", "/x", "soon"}, true).error.find("usage: apply FILE [SECONDS]"), std::string::npos);
+  EXPECT_NE(Run({"frobnicate"}, true).error.find("unknown command"), std::string::npos);
+}
+
+TEST_F(ControlCommandsTest, ApplyReadsOnlyWhatTheCallerCouldRead) {
+  const std::string secret = temp_.path() + "/secret.toml";
+  ASSERT_TRUE(WriteFileAtomically(secret, "[[bridge]]\nname = \"this is not for you\"\n", 0600));
+  if (geteuid() == 65534) GTEST_SKIP() << "runs as the uid it pretends to be refused";
+  const Reply refused = Run({"apply", secret}, true, {1, 65534, 65534});
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("permission denied for uid 65534"), std::string::npos) << refused.error;
+  EXPECT_EQ(refused.error.find("not for you"), std::string::npos) << "nothing of the file leaks";
+  EXPECT_NE(Run({"apply", "relative.toml"}, true).error.find("absolute"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace failoverd
