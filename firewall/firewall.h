@@ -10,6 +10,7 @@
 // block of nft rule statements, one per line; '#' starts a comment.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,12 @@ std::string InstallZoneScript(const BridgeZone& bridge);
 // One script that removes a bridge's zone chains and map entries.
 std::string RemoveZoneScript(const std::string& bridge);
 
+// What the kernel holds of table inet failoverd right now.
+struct TableState {
+  bool intact = false;          // the table with its input and forward base chains, both policy drop
+  std::set<std::string> zones;  // bridges whose in_ and fwd_ chains are both present
+};
+
 // Applies nft scripts. Each Apply is one transaction: all of it or none of it.
 class Firewall {
  public:
@@ -68,6 +75,8 @@ class Firewall {
   virtual Status Check(const std::string& script) = 0;
   // Whether the zone chain of `bridge` is present in the kernel's table now.
   virtual Result<bool> HasZone(const std::string& bridge) = 0;
+  // Reads the table back, so the daemon notices when someone else flushed or replaced it.
+  virtual Result<TableState> ReadTable() = 0;
 };
 
 }  // namespace failoverd::firewall

@@ -94,35 +94,55 @@ Result<std::string> NftFirewall::ListJson(const std::string& command) {
   return std::string(output == nullptr ? "" : output);
 }
 
-Result<bool> NftFirewall::HasZone(const std::string& bridge) {
+Result<std::vector<nlohmann::json>> NftFirewall::OurChains() {
   // `list chains inet` succeeds whether or not our table exists, unlike
   // `list chain ...`, whose "No such file or directory" would have to be told
   // apart from real failures by its text.
   Result<std::string> listing = ListJson(std::string("list chains ") + kTableFamily);
-  if (!listing.ok()) {
-    log_->error("{}: cannot list chains: {}", bridge, listing.message());
-    return listing.status();
-  }
+  if (!listing.ok()) return Status::Error("cannot list chains: " + listing.message());
   nlohmann::json json = nlohmann::json::parse(*listing, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array()) {
     return Status::Error("nft: unexpected JSON listing of chains");
   }
-  const std::string in = InputChainName(bridge);
-  const std::string fwd = ForwardChainName(bridge);
-  bool has_in = false;
-  bool has_fwd = false;
+  std::vector<nlohmann::json> chains;
   for (const nlohmann::json& item : json["nftables"]) {
-    if (!item.is_object() || !item.contains("chain")) continue;
+    if (!item.is_object() || !item.contains("chain") || !item["chain"].is_object()) continue;
     const nlohmann::json& chain = item["chain"];
-    if (chain.value("family", "") != kTableFamily || chain.value("table", "") != kTableName) {
-      continue;
-    }
-    std::string name = chain.value("name", "");
-    has_in = has_in || name == in;
-    has_fwd = has_fwd || name == fwd;
+    if (chain.value("family", "") == kTableFamily && chain.value("table", "") == kTableName) chains.push_back(chain);
   }
-  // Both chains come and go in one transaction; either both are there or neither.
-  return has_in && has_fwd;
+  return chains;
+}
+
+Result<bool> NftFirewall::HasZone(const std::string& bridge) {
+  auto table = ReadTable();
+  if (!table.ok()) {
+    log_->error("{}: {}", bridge, table.message());
+    return table.status();
+  }
+  return table->zones.count(bridge) > 0;
+}
+
+Result<TableState> NftFirewall::ReadTable() {
+  auto chains = OurChains();
+  if (!chains.ok()) return chains.status();
+  std::set<std::string> inputs;
+  std::set<std::string> forwards;
+  bool input_drops = false;
+  bool forward_drops = false;
+  for (const nlohmann::json& chain : *chains) {
+    const std::string name = chain.value("name", "");
+    const bool drops = chain.value("policy", "") == "drop";
+    if (name == "input") input_drops = drops && chain.value("hook", "") == "input";
+    if (name == "forward") forward_drops = drops && chain.value("hook", "") == "forward";
+    if (name.rfind("in_", 0) == 0) inputs.insert(name.substr(3));
+    if (name.rfind("fwd_", 0) == 0) forwards.insert(name.substr(4));
+  }
+  TableState state;
+  state.intact = input_drops && forward_drops;
+  // Both chains of a zone come and go in one transaction; either both are there or neither.
+  for (const std::string& bridge : inputs)
+    if (forwards.count(bridge)) state.zones.insert(bridge);
+  return state;
 }
 
 }  // namespace failoverd::firewall

@@ -3,6 +3,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "firewall/firewall.h"
 
@@ -27,6 +30,7 @@ class NftFirewall : public Firewall {
   Status Apply(const std::string& script) override;
   Status Check(const std::string& script) override;
   Result<bool> HasZone(const std::string& bridge) override;
+  Result<TableState> ReadTable() override;
 
  private:
   struct ContextDeleter {
@@ -37,6 +41,8 @@ class NftFirewall : public Firewall {
   Status Run(const std::string& commands, bool dry_run);
   // Runs a list command and returns its JSON output.
   Result<std::string> ListJson(const std::string& command);
+  // The chains of table inet failoverd, as nft's JSON objects.
+  Result<std::vector<nlohmann::json>> OurChains();
 
   std::unique_ptr<nft_ctx, ContextDeleter> ctx_;
   std::shared_ptr<spdlog::logger> log_;

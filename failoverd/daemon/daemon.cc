@@ -180,6 +180,33 @@ void Daemon::ReadNamesOfNewNics() {
   }
 }
 
+void Daemon::CheckFirewall() {
+  if (!zero_phase_) return;
+  auto table = firewall_.ReadTable();
+  if (!table) {
+    log_->warn("cannot read the firewall back: {}", table.message());
+    return;
+  }
+  std::vector<firewall::BridgeZone> zones;
+  std::string missing;
+  for (const std::string& bridge : progress_.zoned_bridges) {
+    auto installed = executor_.installed_zones().find(bridge);
+    if (installed != executor_.installed_zones().end()) zones.push_back({bridge, installed->second});
+    if (!table->zones.count(bridge)) missing += (missing.empty() ? "" : ", ") + bridge;
+  }
+  if (table->intact && missing.empty()) return;
+  const std::string what = !table->intact ? "table inet failoverd was flushed or replaced by someone else"
+                                          : "zone chains of " + missing + " were removed by someone else";
+  ++metrics_.firewall_restores;
+  if (Status applied = firewall_.Apply(firewall::ZeroPhaseScript(zones)); !applied) {
+    log_->critical("{}; reinstalling it failed: {}", what, applied.message());
+    events_.Add(clock_.WallNow(), "error", what + "; reinstalling it failed: " + applied.message());
+    return;
+  }
+  log_->error("{}; zero phase and {} zone(s) reinstalled", what, zones.size());
+  events_.Add(clock_.WallNow(), "firewall", what + "; zero phase and " + std::to_string(zones.size()) + " zone(s) reinstalled");
+}
+
 void Daemon::RecordManagedBridges() {
   std::set<std::string> managed = progress_.retired_bridges;
   for (const auto& bridge : policy_.bridges) managed.insert(bridge.name);

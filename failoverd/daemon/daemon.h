@@ -71,6 +71,11 @@ class Daemon {
   Result<nlohmann::json> ApplyFile(const std::string& file, int confirm_seconds);
   Result<std::string> Confirm();
 
+  // nftables changed (anyone's commit): reads table inet failoverd back and, if it
+  // was flushed, replaced or lost a zone, reinstalls the zero phase with every
+  // bridge's zone in one transaction.
+  void CheckFirewall();
+
   nlohmann::json StatusJson() const;
   nlohmann::json PlanJson() const;  // what would change now, and why
   std::string MetricsText() const;  // Prometheus text exposition

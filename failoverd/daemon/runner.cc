@@ -17,6 +17,7 @@
 #include "failoverd/daemon/overrides_json.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/link_monitor.h"
+#include "failoverd/kernel/nft_monitor.h"
 #include "failoverd/kernel/rtnl_ops.h"
 #include "failoverd/kernel/udev_monitor.h"
 #include "firewall/nft_firewall.h"
@@ -52,6 +53,14 @@ class EventSources {
   Status Open() {
     if (Status opened = links_.Open(); !opened) return opened;
     if (Status added = loop_.AddFd(links_.fd(), [this] { OnLinkEvents(); }); !added) return added;
+    if (Status opened = nft_.Open(); !opened) {
+      log_->warn("nftables changes are not watched (a flushed ruleset is not repaired): {}", opened.message());
+    } else if (Status added = loop_.AddFd(nft_.fd(), [this] {
+                 if (nft_.Drain()) daemon_.CheckFirewall();
+               });
+               !added) {
+      return added;
+    }
     if (Status opened = udev_.Open(); !opened) {
       // Without udev events failoverd still sees every link through rtnetlink.
       log_->warn("udev monitor unavailable, relying on rtnetlink alone: {}", opened.message());
@@ -83,6 +92,7 @@ class EventSources {
   Daemon& daemon_;
   kernel::LinkMonitor links_;
   kernel::UdevMonitor udev_;
+  kernel::NftMonitor nft_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -29,6 +29,27 @@ class FakeFirewall final : public firewall::Firewall {
       if (script.find("in_" + bridge) != std::string::npos) return true;
     return false;
   }
+  // The table as the applied scripts left it (a zero phase resets it; zone chains
+  // come and go with their add/delete lines); Flush() is someone's `nft flush ruleset`.
+  Result<firewall::TableState> ReadTable() override {
+    firewall::TableState state;
+    for (const auto& script : scripts) {
+      if (script == kFlushed) state = {};
+      if (script.find("delete table inet failoverd") != std::string::npos) state = {true, {}};
+      size_t at = 0;
+      while ((at = script.find("chain inet failoverd in_", at)) != std::string::npos) {
+        const bool deleted = at >= 7 && script.compare(at - 7, 7, "delete ") == 0;
+        const size_t name_start = at + 24;
+        const std::string bridge = script.substr(name_start, script.find('\n', name_start) - name_start);
+        if (deleted) state.zones.erase(bridge);
+        else state.zones.insert(bridge);
+        at = name_start;
+      }
+    }
+    return state;
+  }
+  void Flush() { scripts.push_back(kFlushed); }
+  static constexpr const char* kFlushed = "# flushed by someone else";
   void RefuseAll() { refuse_all_ = true; }
   void RefuseScriptsContaining(std::string text) { refuse_containing_ = std::move(text); }
 
