@@ -18,6 +18,7 @@ peer_pkgs=(iproute2 iputils-ping arping tcpdump nftables procps util-linux perl
   radvd    # test_cable_probe: router advertisements (only ever run inside a lab namespace)
   ndisc6   # test_identify_quarantine: IPv6 neighbour solicitations from a peer host
   python3  # test_sd_notify: a stand-in for systemd's NOTIFY_SOCKET
+  socat    # test_socket_protocol: the control socket driven without failoverctl, as the README shows
   coreutils)
 
 # The peer daemons are only ever started by the kernel tests, by hand, inside lab
