@@ -57,21 +57,35 @@ bool IsDirectory(const std::string& path) {
 
 }  // namespace
 
+// --bridge-properties BRIDGE (82-failoverd-unmanaged.rules, IMPORT{program}): for a
+// bridge of the policy with static addresses failoverd configures its L3 itself, so
+// NetworkManager and systemd-networkd must keep off it; a bridge without addresses is
+// left to them (SPEC: L3 is then theirs, e.g. a DHCP client). Prints udev properties.
+int BridgeProperties(const failoverd::policy::Policy& policy, const std::string& name) {
+  const failoverd::policy::Bridge* bridge = policy.FindBridge(name);
+  if (!bridge || bridge->addresses.empty()) return 1;
+  std::printf("NM_UNMANAGED=1\nID_NET_MANAGED_BY=failoverd\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::string policy_path = "/etc/failoverd/policy.toml";
   std::string ifname;
+  bool bridge_properties = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--policy" && i + 1 < argc) policy_path = argv[++i];
+    else if (arg == "--bridge-properties") bridge_properties = true;
     else ifname = arg;
   }
   if (ifname.empty()) {
-    std::fprintf(stderr, "usage: failoverd-udev-name [--policy PATH] IFNAME\n");
+    std::fprintf(stderr, "usage: failoverd-udev-name [--policy PATH] [--bridge-properties] IFNAME\n");
     return 2;
   }
   const auto parsed = failoverd::policy::ParsePolicyFile(policy_path);
   if (!parsed.policy) return 1;  // the daemon reports policy problems; udev keeps the name
   const failoverd::policy::Policy& policy = *parsed.policy;
+  if (bridge_properties) return BridgeProperties(policy, ifname);
   failoverd::kernel::RtnlOps rtnl;
   if (!rtnl.Open()) return 1;
   auto link = rtnl.GetLinkByName(ifname);

@@ -60,6 +60,11 @@ if [[ -f $rule ]]; then
   program=$(sed -n 's/.*PROGRAM="\([^ "]*\).*/\1/p' "$rule" | head -n1)
   expect_installed_program "81-failoverd.rules PROGRAM" "$program"
 fi
+rule=$dest/usr/lib/udev/rules.d/82-failoverd-unmanaged.rules
+if [[ -f $rule ]]; then
+  program=$(sed -n 's/.*IMPORT{program}="\([^ "]*\).*/\1/p' "$rule" | head -n1)
+  expect_installed_program "82-failoverd-unmanaged.rules IMPORT{program}" "$program"
+fi
 
 # Every example, pointed at the installed zones, passes --check when the zones it names
 # are shipped; an example naming a zone the administrator must write (server.toml: dmz)

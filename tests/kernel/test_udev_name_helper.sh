@@ -148,3 +148,26 @@ done
 [[ -n "$found" ]] || fail "without the lock no duplicate appeared in 3 rounds: this test would not notice a missing lock"
 if (check_round "$T/nolock$r" "unlocked round" 2>/dev/null); then fail "check_round accepted the unlocked round"; fi
 ok "without the lock the duplicates are caught: $found"
+
+# 4. 82-failoverd-unmanaged.rules imports the helper's properties for every bridge: a
+#    policy bridge with static addresses is failoverd's (NM and networkd keep off), one
+#    without addresses is left to them, and a bridge outside the policy is not touched.
+mkdir -p "$T/props/state"
+cat >"$T/props/policy.toml" <<EOF
+[daemon]
+state_dir = "$T/props/state"
+[nics]
+include = ["kind:veth"]
+[[bridge]]
+name = "eth0"
+address = ["192.0.2.9/24"]
+[[bridge]]
+name = "eth1"
+EOF
+props() { "$HELPER" --policy "$T/props/policy.toml" --bridge-properties "$1"; }
+out=$(props eth0) || fail "bridge-properties eth0: exit $?"
+assert_eq $'NM_UNMANAGED=1\nID_NET_MANAGED_BY=failoverd' "$out" "a bridge with static addresses is marked unmanaged"
+rc=0; out=$(props eth1) || rc=$?
+assert_eq "1:" "$rc:$out" "a bridge without addresses is left to networkd/NM (exit 1, no properties)"
+rc=0; out=$(props docker0) || rc=$?
+assert_eq "1:" "$rc:$out" "a bridge outside the policy is not touched"
