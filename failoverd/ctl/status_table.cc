@@ -31,8 +31,18 @@ std::string BridgeLine(const nlohmann::json& bridge) {
     line += "  active " + FieldText(bridge, "active");
   } else if (mode == "active-backup") {
     line += "  active none";  // an active-backup bridge without uplink is news
+    // ... and so is why: isolated by hand, no NIC with carrier, none identified.
+    if (HasText(bridge, "reason")) line += "\n  (" + FieldText(bridge, "reason") + ")";
   }
   return line + "\n";
+}
+
+// An apply waiting for `failoverctl confirm` must not go unnoticed.
+std::string PendingApplyLine(const nlohmann::json& status) {
+  const auto it = status.is_object() ? status.find("pending_apply") : status.end();
+  if (it == status.end() || !it->is_object()) return "";
+  return "pending apply of " + FieldText(*it, "file", "?") + ": rolled back at " + FieldText(*it, "deadline", "?") +
+         " unless `failoverctl confirm` comes first\n";
 }
 
 std::string PortLines(const nlohmann::json& ports) {
@@ -83,6 +93,7 @@ std::string RenderStatusTable(const nlohmann::json& status) {
   out += NicTable(ArrayField(status, "nics"));
   out += "\n";
   out += FirewallLine(status);
+  out += PendingApplyLine(status);
   return out;
 }
 

@@ -101,6 +101,35 @@ TEST(CtlStatusTableTest, FirewallLineLast) {
   EXPECT_EQ(lines.back(), "firewall: inet failoverd (zero phase in place)");
 }
 
+TEST(CtlStatusTableTest, IsolatedBridgeSaysWhyAndAPendingApplyIsShown) {
+  json status = SampleStatus();
+  status["bridges"][0]["state"] = "isolated";
+  status["bridges"][0]["active"] = nullptr;
+  status["bridges"][0]["reason"] = "isolated by the administrator until `failoverctl restore eth0`";
+  status["pending_apply"] = {{"file", "/etc/failoverd/new.toml"}, {"deadline", "2026-11-22T03:02:00Z"}};
+  const auto lines = Lines(RenderStatusTable(status));
+  EXPECT_THAT(lines, Contains("eth0  active-backup  isolated  mac 02:4f:00:00:00:01  zone lan  active none"));
+  EXPECT_THAT(lines, Contains("  (isolated by the administrator until `failoverctl restore eth0`)"));
+  EXPECT_EQ(lines.back(),
+            "pending apply of /etc/failoverd/new.toml: rolled back at 2026-11-22T03:02:00Z unless `failoverctl "
+            "confirm` comes first");
+}
+
+TEST(CtlResultOutputTest, ReloadAndPlanListTheirLines) {
+  const json reload = {{"message", "policy applied: 1 bridge change(s)"},
+                       {"changes", {"eth2: new: created with zone lan"}},
+                       {"needs_restart", {"control_socket"}}};
+  EXPECT_EQ(RenderResult("reload", reload, false),
+            "policy applied: 1 bridge change(s)\n  eth2: new: created with zone lan\n"
+            "  control_socket: takes effect when failoverd restarts\n");
+  const json plan = {{"message", "1 change(s) pending"},
+                     {"actions", {{{"action", "attach"}, {"description", "hweth1: attach to eth0 (why)"}}}},
+                     {"blocked", {{"eth1", "the name eth1 is held by a link failoverd does not manage"}}}};
+  EXPECT_EQ(RenderResult("plan", plan, false),
+            "1 change(s) pending\n  hweth1: attach to eth0 (why)\n"
+            "  eth1: blocked: the name eth1 is held by a link failoverd does not manage\n");
+}
+
 TEST(CtlStatusTableTest, NoTrailingBlanks) {
   for (const auto& line : Lines(RenderStatusTable(SampleStatus()))) {
     EXPECT_TRUE(line.empty() || line.back() != ' ') << "'" << line << "'";
