@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "failoverd/daemon/logging.h"
+#include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/runner.h"
 #include "policy/policy_parser.h"
 
@@ -51,10 +52,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "failoverd: --migrate is not implemented in this version\n");
     return 1;
   }
-  if (failoverd::CheckZones(policy) != 0) {
+  if (dry_run) {
+    if (failoverd::CheckZones(policy) != 0) return 2;
+    return failoverd::PrintDryRun(policy);
+  }
+  // An apply that was never confirmed is undone before anything else reads the policy.
+  const failoverd::StartupRollback start = failoverd::UndoUnconfirmedApply(policy_path, policy);
+  if (failoverd::CheckZones(start.policy) != 0) {
     std::fprintf(stderr, "failoverd: zone problems; nothing was changed\n");
     return 2;
   }
-  if (dry_run) return failoverd::PrintDryRun(policy);
-  return failoverd::RunDaemon(policy, policy_path);
+  return failoverd::RunDaemon(start.policy, policy_path, start.message);
 }

@@ -37,7 +37,6 @@ Status Daemon::Start() {
   if (Status loaded = state_.Load(); !loaded)
     log_->warn("state file ignored, names are taken from the kernel: {}", loaded.message());
   overrides_ = OverridesFromJson(state_.Section("overrides"));
-  RollBackUnconfirmedApply();
   // Bridges failoverd made that the policy no longer has go in the first reconcile.
   if (const nlohmann::json& managed = state_.Section("bridges"); managed.is_array())
     for (const auto& bridge : managed)
@@ -352,6 +351,13 @@ nlohmann::json Daemon::SeenJson(int ifindex) const {
   return seen;
 }
 
+std::string Daemon::ProbeMessage(const std::string& name, const core::NicDecision& nic) const {
+  if (!core::AnyIdentifyKeys(policy_)) return name + ": no bridge has [bridge.identify] keys, so nothing is matched";
+  const core::Identification& id = nic.identification;
+  return name + ": " + core::ToString(id.verdict) + (nic.network.empty() ? "" : " (" + nic.network + ")") +
+         (id.reason.empty() ? "" : " - " + id.reason);
+}
+
 Result<nlohmann::json> Daemon::ProbeJson(const std::string& name) const {
   for (const auto& nic : decision_.nics) {
     const core::LinkInfo* link = observed_.Find(nic.ifindex);
@@ -370,8 +376,7 @@ Result<nlohmann::json> Daemon::ProbeJson(const std::string& name) const {
         {"contradicts", contradicted},
         {"role", core::ToString(nic.role)},
         {"bridge", nic.bridge.empty() ? nlohmann::json() : nlohmann::json(nic.bridge)},
-        {"message", name + ": " + core::ToString(id.verdict) + (nic.network.empty() ? "" : " (" + nic.network + ")") +
-                        " - " + id.reason},
+        {"message", ProbeMessage(name, nic)},
     };
   }
   return Status::Error("no managed NIC named '" + name + "'");

@@ -29,6 +29,16 @@
 
 namespace failoverd {
 
+// Before anything starts (main, then RunDaemon): an `apply --confirm` that was never
+// confirmed — the daemon restarted or was killed inside the window — is undone:
+// the policy file gets its previous text back, and everything runs on that policy.
+// `message` says what happened ("" when nothing was pending).
+struct StartupRollback {
+  policy::Policy policy;
+  std::string message;
+};
+StartupRollback UndoUnconfirmedApply(const std::string& policy_path, policy::Policy parsed);
+
 class Daemon {
  public:
   // `probes` opens a cable probe on a NIC; without one nothing is probed (and
@@ -99,14 +109,13 @@ class Daemon {
   nlohmann::json NicJson(const core::NicDecision& nic) const;
   nlohmann::json SeenJson(int ifindex) const;
   const core::NicDecision* FindNicByName(const std::string& name) const;
+  std::string ProbeMessage(const std::string& name, const core::NicDecision& nic) const;
   // Records overrides_ in state.json and carries them out.
   void CommitOverrides();
   // Records which bridges failoverd manages, so one dropped from the policy while
   // the daemon was stopped is still deleted at the next start.
   void RecordManagedBridges();
   void ReadNamesOfNewNics();
-  // Called by Start: an apply that was never confirmed is undone before anything else.
-  void RollBackUnconfirmedApply();
   Status RestorePreviousPolicy(const std::string& why);
   nlohmann::json PendingApplyJson() const;
 

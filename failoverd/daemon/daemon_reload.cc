@@ -26,6 +26,18 @@ bool SameMacRule(const policy::MacRule& a, const policy::MacRule& b) {
   return a.kind == b.kind && (a.kind != policy::MacRule::Kind::kExplicit || a.value == b.value);
 }
 
+std::string SelectorsText(const std::vector<policy::NicSelector>& selectors) {
+  std::string text;
+  for (const auto& selector : selectors) text += std::string(policy::ToString(selector.kind)) + "=" + selector.pattern + ";";
+  return text;
+}
+
+std::string IdentifyText(const policy::Identify& identify) {
+  return identify.lldp_chassis.value_or("") + "|" + identify.lldp_port.value_or("") + "|" +
+         identify.lldp_system.value_or("") + "|" + (identify.arp_target ? identify.arp_target->ToString() : "") + "|" +
+         (identify.ra_prefix ? identify.ra_prefix->ToString() : "") + "|" + policy::ToString(identify.require);
+}
+
 std::vector<IpPrefix> Missing(const std::vector<IpPrefix>& from, const std::vector<IpPrefix>& in) {
   std::vector<IpPrefix> out;
   for (const auto& prefix : from)
@@ -91,7 +103,21 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next) {
       progress_.bridges_to_update.insert(bridge.name);
       changes.push_back(bridge.name + ": MAC, STP or forward delay changed");
     }
+    if (old->mode != bridge.mode)
+      changes.push_back(bridge.name + ": mode " + policy::ToString(old->mode) + " -> " + policy::ToString(bridge.mode));
+    // Decide re-evaluates these on its own; listed so the administrator sees them taken.
+    if (SelectorsText(old->ports) != SelectorsText(bridge.ports) || old->spares != bridge.spares ||
+        old->failback != bridge.failback)
+      changes.push_back(bridge.name + ": ports, spares or failback changed: re-evaluated (a working active NIC "
+                        "keeps the job unless the policy no longer allows it)");
+    if (IdentifyText(old->identify) != IdentifyText(bridge.identify))
+      changes.push_back(bridge.name + ": identify keys changed: NICs are judged by the new ones");
   }
+  if (SelectorsText(policy_.nics.include) != SelectorsText(next.nics.include) ||
+      SelectorsText(policy_.nics.exclude) != SelectorsText(next.nics.exclude) || policy_.nics.prefix != next.nics.prefix)
+    changes.push_back("[nics] changed: managed NICs and their names re-evaluated");
+  if (policy_.daemon.hold_down_ms != next.daemon.hold_down_ms || policy_.daemon.up_delay_ms != next.daemon.up_delay_ms)
+    changes.push_back("hold_down_ms / up_delay_ms changed: in effect from now on");
   const policy::DaemonSettings& was = policy_.daemon;
   const policy::DaemonSettings& now = next.daemon;
   if (was.state_dir != now.state_dir) restart.push_back("state_dir");
@@ -103,7 +129,7 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next) {
 
   policy_ = std::move(next);
   decision_ = DecideNow();  // nothing may keep pointing into the old policy
-  const std::string summary = "policy applied: " + std::to_string(changes.size()) + " bridge change(s)" +
+  const std::string summary = "policy applied: " + std::to_string(changes.size()) + " change(s)" +
                               (restart.empty() ? "" : "; needs a restart to take effect: " + restart.front() +
                                                           (restart.size() > 1 ? " and more" : ""));
   log_->info("{}", summary);
@@ -127,7 +153,11 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
   if (!parsed.policy) return Status::Error(JoinErrors(parsed.errors) + "policy refused; nothing was changed");
   auto previous = ReadWholeFile(policy_path_);
   if (!previous) return Status::Error("cannot read the current policy " + policy_path_ + ": " + previous.message());
+  if (confirm_seconds > 0 && parsed.policy->daemon.state_dir != policy_.daemon.state_dir)
+    return Status::Error("refused: the rollback point of `apply --confirm` lives in state_dir, which this policy "
+                         "changes; apply it without --confirm, or change state_dir by hand and restart");
 
+  const MonoTime confirm_started = clock_.Now();
   if (confirm_seconds > 0) {
     // Recorded before the policy file changes: a crash from here on rolls back at the next start.
     pending_apply_ = PendingApply{*previous, file, clock_.WallNow() + std::chrono::seconds(confirm_seconds)};
@@ -161,7 +191,8 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
   }
   nlohmann::json result = *applied;
   if (confirm_seconds > 0) {
-    confirm_timer_ = loop_.AddTimer(clock_.Now() + std::chrono::seconds(confirm_seconds), [this, confirm_seconds] {
+    // The timer counts from the moment the deadline was recorded, not from the end of the apply.
+    confirm_timer_ = loop_.AddTimer(confirm_started + std::chrono::seconds(confirm_seconds), [this, confirm_seconds] {
       confirm_timer_.reset();
       (void)RestorePreviousPolicy("not confirmed within " + std::to_string(confirm_seconds) + " s");
     });
@@ -211,31 +242,33 @@ Status Daemon::RestorePreviousPolicy(const std::string& why) {
   return status;
 }
 
-void Daemon::RollBackUnconfirmedApply() {
-  const nlohmann::json pending = state_.Section("pending_apply");  // a copy: the section is cleared below
-  if (!pending.is_object()) return;
-  const auto previous = pending.find("previous_policy");
+StartupRollback UndoUnconfirmedApply(const std::string& policy_path, policy::Policy parsed) {
+  StartupRollback result{std::move(parsed), ""};
+  StateStore state(result.policy.daemon.state_dir);
+  if (!state.Load()) return result;  // the daemon reports an unreadable state file
+  const nlohmann::json pending = state.Section("pending_apply");  // a copy: cleared below
+  if (!pending.is_object()) return result;
   const std::string file = pending.value("file", "?");
-  state_.SetSection("pending_apply", nullptr);
+  state.SetSection("pending_apply", nullptr);
+  const auto previous = pending.find("previous_policy");
   if (previous == pending.end() || !previous->is_string()) {
-    log_->error("state.json holds an unreadable pending apply of {}; it is dropped", file);
-    (void)state_.Save();
-    return;
-  }
-  const std::string text = previous->get<std::string>();
-  const auto parsed = policy::ParsePolicyText(text, policy_path_.empty() ? "previous policy" : policy_path_);
-  std::string message = "apply of " + file + " rolled back at start: the daemon restarted before `failoverctl confirm`";
-  if (!parsed.policy) {
-    message += "; but the previous policy does not parse, so the current one stays: " + JoinErrors(parsed.errors);
+    result.message = "state.json held an unreadable pending apply of " + file + "; it was dropped";
   } else {
-    if (!policy_path_.empty())
-      if (Status written = WriteFileAtomically(policy_path_, text); !written)
-        message += "; cannot write back " + policy_path_ + ": " + written.message();
-    policy_ = *parsed.policy;
+    const std::string text = previous->get<std::string>();
+    const auto reparsed = policy::ParsePolicyText(text, policy_path);
+    result.message = "apply of " + file + " rolled back at start: failoverd restarted before `failoverctl confirm`";
+    if (!reparsed.policy) {
+      result.message += "; but the previous policy does not parse, so the current one stays: " + JoinErrors(reparsed.errors);
+    } else if (Status written = WriteFileAtomically(policy_path, text); !written) {
+      result.message += "; cannot write back " + policy_path + " (" + written.message() +
+                        "), running the previous policy anyway";
+      result.policy = *reparsed.policy;
+    } else {
+      result.policy = *reparsed.policy;
+    }
   }
-  (void)state_.Save();
-  log_->warn("{}", message);
-  events_.Add(clock_.WallNow(), "policy", message);
+  if (Status saved = state.Save(); !saved) result.message += "; cannot save " + state.path() + ": " + saved.message();
+  return result;
 }
 
 nlohmann::json Daemon::PendingApplyJson() const {

@@ -98,7 +98,7 @@ class EventSources {
 
 }  // namespace
 
-int RunDaemon(const policy::Policy& policy, const std::string& policy_path) {
+int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note) {
   auto log = GetLogger("daemon");
   SystemClock clock;
   EventLoop loop(clock);
@@ -114,6 +114,10 @@ int RunDaemon(const policy::Policy& policy, const std::string& policy_path) {
   firewall::NftFirewall firewall;
   Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe);
   daemon.SetPolicyPath(policy_path);
+  if (!startup_note.empty()) {
+    log->warn("{}", startup_note);
+    daemon.events().Add(clock.WallNow(), "policy", startup_note);
+  }
 
   // Subscribe before the first dump so no change between the two is missed.
   EventSources sources(loop, daemon, policy);

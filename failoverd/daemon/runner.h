@@ -11,7 +11,8 @@ namespace failoverd {
 
 // Runs the daemon; returns the process exit code.
 // `policy_path`: the file `reload` and SIGHUP re-read and `apply` replaces.
-int RunDaemon(const policy::Policy& policy, const std::string& policy_path);
+// `startup_note`: what UndoUnconfirmedApply did, logged and recorded in events ("" for nothing).
+int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note = "");
 
 // Prints what the daemon would change on this host now (renames, bridges,
 // attachments, firewall) without changing anything; returns the exit code.

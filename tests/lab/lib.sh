@@ -644,10 +644,13 @@ lab_ping_replies_after() {  # NAME AFTER COUNT
 # Milliseconds in daemon log LOG between the first line matching FROM (an ERE) and the
 # first later line matching TO, looking only after the first SKIP lines; "?" if missing.
 lab_log_ms() {  # LOG FROM TO [SKIP]
-  tail -n "+$((${4:-0} + 1))" "$1" | awk -v from="$2" -v to="$3" '
+  # awk reads the file itself: a pipe from tail would die of SIGPIPE when awk stops
+  # early with more than a pipe buffer left (and fail the caller under pipefail).
+  awk -v skip="${4:-0}" -v from="$2" -v to="$3" '
     function ms(stamp,  a) { split(substr(stamp, 12), a, ":"); return (a[1] * 3600 + a[2] * 60 + a[3]) * 1000 }
+    NR <= skip { next }
     start == "" && $0 ~ from { start = ms($1); next }
     start != "" && $0 ~ to { printf "%.0f\n", ms($1) - start; found = 1; exit }
-    END { if (!found) print "?" }'
+    END { if (!found) print "?" }' "$1"
 }
 # ---- end identification peers ----

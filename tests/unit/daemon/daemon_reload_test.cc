@@ -270,10 +270,28 @@ TEST_F(DaemonReloadTest, RestartInsideTheConfirmWindowRollsBack) {
     ASSERT_TRUE(daemon->ApplyFile(next, 120));
     ASSERT_NE(kernel_.FindByName("br-vm"), nullptr);
   }  // "killed" inside the window
-  auto daemon = Start();  // parses the applied file, then finds the pending apply
-  EXPECT_EQ(kernel_.FindByName("br-vm"), nullptr);
+  // What main does: parse the (applied) file, undo the unconfirmed apply, then run.
+  const auto parsed = policy::ParsePolicyFile(policy_path_);
+  ASSERT_TRUE(parsed.policy);
+  EXPECT_EQ(parsed.policy->bridges.size(), 3u);
+  const StartupRollback start = UndoUnconfirmedApply(policy_path_, *parsed.policy);
+  EXPECT_NE(start.message.find("rolled back at start"), std::string::npos) << start.message;
+  EXPECT_EQ(start.policy.bridges.size(), 2u);
   EXPECT_EQ(*ReadWholeFile(policy_path_), original);
-  EXPECT_EQ(daemon->policy().bridges.size(), 2u);
+  auto daemon = std::make_unique<Daemon>(start.policy, "machine", clock_, loop_, kernel_, firewall_);
+  ASSERT_TRUE(daemon->Start());
+  EXPECT_EQ(kernel_.FindByName("br-vm"), nullptr) << "a bridge only the unconfirmed policy had is deleted";
+  EXPECT_TRUE(UndoUnconfirmedApply(policy_path_, start.policy).message.empty()) << "nothing pending any more";
+}
+
+TEST_F(DaemonReloadTest, ConfirmedApplyMayNotMoveTheStateDirectory) {
+  auto daemon = Start();
+  const std::string next = temp_.path() + "/moved.toml";
+  std::string text = PolicyText(temp_.path() + "/elsewhere", zones_dir_, kTwoBridges);
+  ASSERT_TRUE(WriteFileAtomically(next, text));
+  auto applied = daemon->ApplyFile(next, 30);
+  ASSERT_FALSE(applied);
+  EXPECT_NE(applied.message().find("state_dir"), std::string::npos) << applied.message();
 }
 
 TEST_F(DaemonReloadTest, ApplyOfAnInvalidFileChangesNothing) {
