@@ -101,7 +101,7 @@ check_ports() {  # BRIDGE "NIC " WHEN
 has_addr() { ip -n "$S" -j addr show dev "$1" | jq -e --arg a "${2%/*}" --argjson l "${2#*/}" \
   '[.[0].addr_info[] | select(.local == $a and .prefixlen == $l)] | length == 1' >/dev/null; }
 chain_exists() { nft_in list chain inet failoverd "$1" >/dev/null 2>&1; }
-zone_map_has() { nft_in list map inet failoverd zone_input | grep -q "\"$1\" : jump"; }
+zone_map_has() { nft_in list map inet failoverd zone_input | grep "\"$1\" : jump" >/dev/null; }
 # The daemon deletes a bridge first and its zone right after (never a bridge without
 # its firewall), so a zone is seen gone a moment after the link.
 chain_gone() { ! chain_exists "$1"; }
@@ -246,7 +246,7 @@ assert_cmd "reload's stderr says the running policy stays" grep -q 'running poli
 main_pid=$(lab_daemon_main_pid)
 log_lines=$(wc -l <"$LAB_DAEMON_LOG")
 kill -HUP "$main_pid"
-hup_refused() { tail -n "+$((log_lines + 1))" "$LAB_DAEMON_LOG" | grep -q 'reload refused'; }
+hup_refused() { tail -n "+$((log_lines + 1))" "$LAB_DAEMON_LOG" | grep 'reload refused' >/dev/null; }
 wait_until 10 hup_refused
 ok "SIGHUP with the broken policy: log says: $(tail -n "+$((log_lines + 1))" "$LAB_DAEMON_LOG" | grep -A2 -m1 'reload refused' | sed 's/^[0-9T:.-]* //' | tr '\n' ' ')"
 tail -n "+$((log_lines + 1))" "$LAB_DAEMON_LOG" | grep -Eq "$P:16:[0-9]+: " ||

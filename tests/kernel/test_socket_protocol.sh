@@ -75,6 +75,6 @@ assert_eq true "$(jq -r .ok <<<"$reply")" "auto over the socket: ok"
 reply=$(ask "probe $n1")
 assert_eq true "$(jq -r .ok <<<"$reply")" "probe over the socket: ok"
 reply=$(ask "metrics")
-jq -r .result <<<"$reply" | grep -q '^failoverd_netlink_resyncs_total [0-9]' || fail "metrics: no Prometheus sample in .result"
+jq -r .result <<<"$reply" | grep '^failoverd_netlink_resyncs_total [0-9]' >/dev/null || fail "metrics: no Prometheus sample in .result"
 ok "metrics is Prometheus text in .result"
 lab_daemon_stop

@@ -45,7 +45,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 LAB_DAEMON_WRAPPER=(strace -f -qq -v -s 4096 -o "$T/strace.log" -e trace=sendmsg,sendto,sendmmsg,ioctl --)
 lab_daemon_start server "$T/policy.toml"
 for br in "${bridges[@]}"; do
-  wait_until 10 eval "ip -n '$S' link show dev '$br' 2>/dev/null | grep -q '[<,]UP[,>]'"
+  wait_until 10 eval "ip -n '$S' link show dev '$br' 2>/dev/null | grep '[<,]UP[,>]' >/dev/null"
 done
 ok "bridges ${bridges[*]} exist and are up"
 lab_daemon_stop
