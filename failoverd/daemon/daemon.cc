@@ -301,9 +301,12 @@ nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
     const bool enslaved = link && nic_link->master == link->ifindex;
     if (bridge.active == nic.ifindex && enslaved) json["active"] = nic.name;
     auto role = roles_.find(nic.ifindex);
+    // A port is the bridge's active one or a standby (SPEC §6); one attached by hand
+    // is the active port and says so in "manual" (its NIC's role is "manual").
     json["ports"].push_back({
         {"nic", nic.name},
-        {"role", core::ToString(nic.role)},
+        {"role", bridge.active == nic.ifindex ? "active" : "standby"},
+        {"manual", nic.role == core::NicRole::kManual},
         {"carrier", nic_link->carrier},
         {"enslaved", enslaved},
         {"since", role != roles_.end() ? nlohmann::json(FormatRfc3339(role->second.since)) : nlohmann::json()},

@@ -137,6 +137,8 @@ expect_rc 0 "attach $n2 eth0" lab_ctl attach "$n2" eth0
 assert_match "$n2: attached to eth0 by hand" "$OUT" "attach: message"
 check_ports eth0 "$n2" "after attach $n2 eth0"
 assert_eq "manual eth0" "$(lab_nic_field "$n2" '"\(.role) \(.bridge)"')" "status: $n2 role and bridge"
+assert_eq "active true" "$(lab_status_json | jq -r --arg n "$n2" '.bridges[] | select(.name == "eth0") | .ports[] | select(.nic == $n) | "\(.role) \(.manual)"')" \
+  "status: as a port of eth0, $n2 is the active one (SPEC §6 port roles), marked manual"
 assert_eq "$n2" "$(lab_json_active eth0)" "status: eth0's active"
 assert_eq "up" "$(bridge_field eth0 .state)" "status: eth0 state"
 wait_until 10 lab_ping_ok peer 192.0.2.9

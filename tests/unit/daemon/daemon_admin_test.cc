@@ -70,7 +70,13 @@ TEST_F(DaemonAdminTest, AttachMakesTheNicTheBridgesOnlyPort) {
   EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{b_}) << "active-backup: the manual port replaces the active one";
   EXPECT_EQ(RoleOf(*daemon, "hweth1"), "manual");
   EXPECT_EQ(RoleOf(*daemon, "hweth0"), "standby");
-  EXPECT_EQ(daemon->StatusJson()["bridges"][0]["active"], "hweth1");
+  const nlohmann::json status = daemon->StatusJson();
+  EXPECT_EQ(status["bridges"][0]["active"], "hweth1");
+  for (const auto& port : status["bridges"][0]["ports"]) {
+    // SPEC §6: a port is active or standby; the manual one is the active port.
+    EXPECT_EQ(port["role"], port["nic"] == "hweth1" ? "active" : "standby") << port.dump();
+    EXPECT_EQ(port["manual"], port["nic"] == "hweth1") << port.dump();
+  }
 }
 
 TEST_F(DaemonAdminTest, ManualPortStaysWhenItLosesCarrier) {
