@@ -110,8 +110,8 @@ class Daemon {
   nlohmann::json SeenJson(int ifindex) const;
   const core::NicDecision* FindNicByName(const std::string& name) const;
   std::string ProbeMessage(const std::string& name, const core::NicDecision& nic) const;
-  // Records overrides_ in state.json and carries them out.
-  void CommitOverrides();
+  // Logs `message` (also as an event), records overrides_ in state.json and carries them out.
+  void CommitOverrides(const std::string& message);
   // Records which bridges failoverd manages, so one dropped from the policy while
   // the daemon was stopped is still deleted at the next start.
   void RecordManagedBridges();

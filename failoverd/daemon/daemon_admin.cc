@@ -12,7 +12,9 @@ const core::NicDecision* Daemon::FindNicByName(const std::string& name) const {
   return nullptr;
 }
 
-void Daemon::CommitOverrides() {
+void Daemon::CommitOverrides(const std::string& message) {
+  events_.Add(clock_.WallNow(), "override", message);
+  log_->info("{}", message);
   state_.SetSection("overrides", OverridesToJson(overrides_));
   if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
   Reconcile();
@@ -53,9 +55,7 @@ Result<std::string> Daemon::Attach(const std::string& nic_name, const std::strin
   overrides_.manual[identity] = bridge_name;
   const std::string message = nic_name + ": attached to " + bridge_name + " by hand" +
                               (replaced.empty() ? "" : "; " + replaced + " handed back to failoverd");
-  events_.Add(clock_.WallNow(), "override", message);
-  log_->info("{}", message);
-  CommitOverrides();
+  CommitOverrides(message);
 
   const core::BridgeDecision* decided = decision_.FindBridge(bridge_name);
   if (decided && decided->isolated)
@@ -77,9 +77,7 @@ Result<std::string> Daemon::Detach(const std::string& nic_name) {
   const std::string served = nic->bridge;
   overrides_.manual[nic->identity] = "";
   const std::string message = nic_name + ": detached by hand" + (served.empty() ? "" : " from " + served);
-  events_.Add(clock_.WallNow(), "override", message);
-  log_->info("{}", message);
-  CommitOverrides();
+  CommitOverrides(message);
   std::string outcome = message + " (until `failoverctl auto " + nic_name + "`)";
   if (const core::BridgeDecision* bridge = served.empty() ? nullptr : decision_.FindBridge(served)) {
     const core::NicDecision* active = bridge->active ? decision_.FindNic(bridge->active) : nullptr;
@@ -93,9 +91,7 @@ Result<std::string> Daemon::Auto(const std::string& nic_name) {
   if (Status ok = CheckNic(nic, nic_name); !ok) return ok;
   if (!overrides_.manual.erase(nic->identity)) return nic_name + " was not overridden; nothing changed";
   const std::string message = nic_name + ": handed back to failoverd";
-  events_.Add(clock_.WallNow(), "override", message);
-  log_->info("{}", message);
-  CommitOverrides();
+  CommitOverrides(message);
   const core::NicDecision* now = FindNicByName(nic_name);
   return message + (now ? "; now " + std::string(core::ToString(now->role)) + " (" + now->reason + ")" : "");
 }
@@ -105,9 +101,7 @@ Result<std::string> Daemon::Isolate(const std::string& bridge_name) {
   if (!bridge) return Status::Error("no bridge named '" + bridge_name + "' in the policy");
   if (!overrides_.isolated.insert(bridge_name).second) return bridge_name + " is already isolated; nothing changed";
   const std::string message = bridge_name + ": isolated by hand (ports detached; addresses, services and firewall untouched)";
-  events_.Add(clock_.WallNow(), "override", message);
-  log_->info("{}", message);
-  CommitOverrides();
+  CommitOverrides(message);
   const core::LinkInfo* link = observed_.FindByName(bridge_name);
   for (const auto& nic : decision_.nics) {
     const core::LinkInfo* nic_link = observed_.Find(nic.ifindex);
@@ -122,9 +116,7 @@ Result<std::string> Daemon::Restore(const std::string& bridge_name) {
   if (!policy_.FindBridge(bridge_name)) return Status::Error("no bridge named '" + bridge_name + "' in the policy");
   if (!overrides_.isolated.erase(bridge_name)) return bridge_name + " was not isolated; nothing changed";
   const std::string message = bridge_name + ": restored";
-  events_.Add(clock_.WallNow(), "override", message);
-  log_->info("{}", message);
-  CommitOverrides();
+  CommitOverrides(message);
   const core::BridgeDecision* bridge = decision_.FindBridge(bridge_name);
   const core::NicDecision* active = bridge && bridge->active ? decision_.FindNic(bridge->active) : nullptr;
   return message + (active ? "; " + active->name + " is its port again" : "; no NIC yet: " + (bridge ? bridge->reason : ""));
