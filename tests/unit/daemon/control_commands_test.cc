@@ -7,22 +7,19 @@
 #include <unistd.h>
 
 #include "failoverd/daemon/atomic_file.h"
-#include "fakes/fake_clock.h"
-#include "fakes/fake_firewall.h"
-#include "fakes/fake_kernel.h"
-#include "fakes/temp_dir.h"
+#include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd {
 namespace {
 
-class ControlCommandsTest : public ::testing::Test {
+class ControlCommandsTest : public testing::DaemonTestBase {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(loop_.Init());
+    DaemonTestBase::SetUp();
     kernel_.AddNic("ens1", "02:00:00:00:01:01");
     auto policy = testing::VethPolicy({testing::ActiveBackup("eth0", {"02:00:00:00:01:01"}, "192.0.2.9/24")});
-    policy.daemon.state_dir = temp_.path();
+    policy.daemon.state_dir = state_dir_;
     daemon_ = std::make_unique<Daemon>(policy, "machine", clock_, loop_, kernel_, firewall_);
     ASSERT_TRUE(daemon_->Start());
   }
@@ -30,11 +27,6 @@ class ControlCommandsTest : public ::testing::Test {
     return HandleControlCommand(*daemon_, Request{words}, may_change, peer);
   }
 
-  testing::TempDir temp_;
-  testing::FakeClock clock_;
-  EventLoop loop_{clock_};
-  testing::FakeKernel kernel_;
-  testing::FakeFirewall firewall_;
   std::unique_ptr<Daemon> daemon_;
 };
 
@@ -63,7 +55,7 @@ TEST_F(ControlCommandsTest, WrongArgumentsGetUsage) {
 }
 
 TEST_F(ControlCommandsTest, ApplyReadsOnlyWhatTheCallerCouldRead) {
-  const std::string secret = temp_.path() + "/secret.toml";
+  const std::string secret = state_dir_ + "/secret.toml";
   ASSERT_TRUE(WriteFileAtomically(secret, "[[bridge]]\nname = \"this is not for you\"\n", 0600));
   if (geteuid() == 65534) GTEST_SKIP() << "runs as the uid it pretends to be refused";
   const Reply refused = Run({"apply", secret}, true, {1, 65534, 65534});

@@ -6,10 +6,7 @@
 #include <fstream>
 
 #include "failoverd/daemon/daemon.h"
-#include "fakes/fake_clock.h"
-#include "fakes/fake_firewall.h"
-#include "fakes/fake_kernel.h"
-#include "fakes/temp_dir.h"
+#include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd {
@@ -22,10 +19,10 @@ constexpr const char* kMacA = "02:00:00:00:01:01";
 constexpr const char* kMacB = "02:00:00:00:01:02";
 constexpr const char* kMacWan = "02:00:00:00:02:01";
 
-class DaemonAdminTest : public ::testing::Test {
+class DaemonAdminTest : public testing::DaemonTestBase {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(loop_.Init());
+    DaemonTestBase::SetUp();
     a_ = kernel_.AddNic("ens1", kMacA);
     b_ = kernel_.AddNic("ens2", kMacB);
     w_ = kernel_.AddNic("ens3", kMacWan);
@@ -33,7 +30,7 @@ class DaemonAdminTest : public ::testing::Test {
   policy::Policy Policy() {
     auto policy = VethPolicy({ActiveBackup("eth0", {kMacA, kMacB}, "192.0.2.9/24"),
                               ActiveBackup("eth1", {kMacWan}, "198.51.100.9/24")});
-    policy.daemon.state_dir = temp_.path();
+    policy.daemon.state_dir = state_dir_;
     return policy;
   }
   std::unique_ptr<Daemon> Start() {
@@ -54,11 +51,6 @@ class DaemonAdminTest : public ::testing::Test {
     return "absent";
   }
 
-  testing::TempDir temp_;
-  testing::FakeClock clock_;
-  EventLoop loop_{clock_};
-  testing::FakeKernel kernel_;
-  testing::FakeFirewall firewall_{kernel_.journal()};
   int a_ = 0, b_ = 0, w_ = 0;
 };
 

@@ -4,33 +4,25 @@
 #include <gtest/gtest.h>
 
 #include "failoverd/daemon/daemon.h"
-#include "fakes/fake_clock.h"
-#include "fakes/fake_firewall.h"
-#include "fakes/fake_kernel.h"
-#include "fakes/temp_dir.h"
+#include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd {
 namespace {
 
-class FirewallWatchTest : public ::testing::Test {
+class FirewallWatchTest : public testing::DaemonTestBase {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(loop_.Init());
+    DaemonTestBase::SetUp();
     kernel_.AddNic("ens1", "02:00:00:00:01:01");
     kernel_.AddNic("ens2", "02:00:00:00:02:01");
     auto policy = testing::VethPolicy({testing::ActiveBackup("eth0", {"02:00:00:00:01:01"}, "192.0.2.9/24"),
                                        testing::ActiveBackup("eth1", {"02:00:00:00:02:01"}, "198.51.100.9/24")});
-    policy.daemon.state_dir = temp_.path();
+    policy.daemon.state_dir = state_dir_;
     daemon_ = std::make_unique<Daemon>(policy, "machine", clock_, loop_, kernel_, firewall_);
     ASSERT_TRUE(daemon_->Start());
   }
 
-  testing::TempDir temp_;
-  testing::FakeClock clock_;
-  EventLoop loop_{clock_};
-  testing::FakeKernel kernel_;
-  testing::FakeFirewall firewall_;
   std::unique_ptr<Daemon> daemon_;
 };
 

@@ -6,10 +6,7 @@
 
 #include "failoverd/daemon/daemon.h"
 #include "fakes/fake_cable.h"
-#include "fakes/fake_clock.h"
-#include "fakes/fake_firewall.h"
-#include "fakes/fake_kernel.h"
-#include "fakes/temp_dir.h"
+#include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd {
@@ -22,11 +19,10 @@ constexpr const char* kLanA = "02:00:00:00:01:01";
 constexpr const char* kLanB = "02:00:00:00:01:02";
 constexpr const char* kWan = "02:00:00:00:02:01";
 
-class DaemonIdentifyTest : public ::testing::Test {
+class DaemonIdentifyTest : public testing::DaemonTestBase {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(state_dir_.empty());
-    ASSERT_TRUE(loop_.Init());
+    DaemonTestBase::SetUp();
   }
   policy::Policy Policy() {
     auto lan = ActiveBackup("eth0", {kLanA, kLanB}, "192.0.2.9/24");
@@ -55,12 +51,6 @@ class DaemonIdentifyTest : public ::testing::Test {
     return text;
   }
 
-  testing::TempDir temp_;
-  const std::string state_dir_ = temp_.path();
-  testing::FakeClock clock_;
-  EventLoop loop_{clock_};
-  testing::FakeKernel kernel_;
-  testing::FakeFirewall firewall_;
   testing::FakeCables cables_;
   std::unique_ptr<Daemon> daemon_;
 };

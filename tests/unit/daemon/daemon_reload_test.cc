@@ -9,10 +9,7 @@
 
 #include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
-#include "fakes/fake_clock.h"
-#include "fakes/fake_firewall.h"
-#include "fakes/fake_kernel.h"
-#include "fakes/temp_dir.h"
+#include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 #include "policy/policy_parser.h"
 
@@ -44,10 +41,10 @@ address = ["198.51.100.9/24"]
 ports = [ { mac = "02:00:00:00:02:01" } ]
 )";
 
-class DaemonReloadTest : public ::testing::Test {
+class DaemonReloadTest : public testing::DaemonTestBase {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(loop_.Init());
+    DaemonTestBase::SetUp();
     a_ = kernel_.AddNic("ens1", kMacA);
     b_ = kernel_.AddNic("ens2", kMacB);
     w_ = kernel_.AddNic("ens3", kMacWan);
@@ -72,25 +69,9 @@ class DaemonReloadTest : public ::testing::Test {
     EXPECT_TRUE(daemon->Start());
     return daemon;
   }
-  bool Called(const std::string& needle) {
-    return std::any_of(kernel_.calls().begin(), kernel_.calls().end(),
-                       [&](const std::string& call) { return call.find(needle) != std::string::npos; });
-  }
-  size_t IndexOf(const std::string& needle) {
-    const auto& calls = kernel_.calls();
-    for (size_t i = 0; i < calls.size(); ++i)
-      if (calls[i].find(needle) != std::string::npos) return i;
-    ADD_FAILURE() << "no call containing '" << needle << "'";
-    return calls.size();
-  }
 
-  testing::TempDir temp_;
   std::string zones_dir_;
   std::string policy_path_;
-  testing::FakeClock clock_;
-  EventLoop loop_{clock_};
-  testing::FakeKernel kernel_;
-  testing::FakeFirewall firewall_{kernel_.journal()};
   int a_ = 0, b_ = 0, w_ = 0;
 };
 

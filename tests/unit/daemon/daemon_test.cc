@@ -9,10 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fakes/fake_clock.h"
-#include "fakes/fake_firewall.h"
-#include "fakes/fake_kernel.h"
-#include "fakes/temp_dir.h"
+#include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 
 namespace failoverd {
@@ -25,11 +22,10 @@ constexpr const char* kMacA = "02:00:00:00:01:01";
 constexpr const char* kMacB = "02:00:00:00:01:02";
 constexpr const char* kMacWan = "02:00:00:00:02:01";
 
-class DaemonTest : public ::testing::Test {
+class DaemonTest : public testing::DaemonTestBase {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(state_dir_.empty());
-    ASSERT_TRUE(loop_.Init());
+    DaemonTestBase::SetUp();
   }
 
   policy::Policy Policy() {
@@ -48,20 +44,7 @@ class DaemonTest : public ::testing::Test {
     kernel_.SetCarrier(ifindex, carrier);
     daemon.Resync();
   }
-  size_t IndexOf(const std::string& needle) {
-    const auto& calls = kernel_.calls();
-    for (size_t i = 0; i < calls.size(); ++i)
-      if (calls[i].find(needle) != std::string::npos) return i;
-    ADD_FAILURE() << "no call containing '" << needle << "'";
-    return calls.size();
-  }
 
-  testing::TempDir temp_;
-  const std::string state_dir_ = temp_.path();
-  testing::FakeClock clock_;
-  EventLoop loop_{clock_};
-  testing::FakeKernel kernel_;
-  testing::FakeFirewall firewall_{kernel_.journal()};
 };
 
 TEST_F(DaemonTest, StartNamesNicsCreatesBridgesAndAttachesFirstPreferred) {
