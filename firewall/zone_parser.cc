@@ -215,6 +215,16 @@ class ZoneParser {
     size_t word_start = std::string_view::npos;
     for (size_t i = 0; i <= code.size(); ++i) {
       char c = i < code.size() ? code[i] : ' ';
+      // Checked inside strings too: the script reaches libnftables as a C string,
+      // so a NUL would silently cut off everything after it.
+      const auto byte = static_cast<unsigned char>(c);
+      if ((byte < 0x20 || byte == 0x7f) && kBlank.find(c) == std::string_view::npos) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", byte);
+        Error(line_no, cl.column + i,
+              std::string("control character ") + hex + " is not allowed in a rule");
+        return false;
+      }
       if (c == '"') in_quote = !in_quote;
       if (in_quote) continue;
       if (c == ';') {

@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 
 #include "policy/sections.h"
 
@@ -54,8 +55,101 @@ std::string SyntaxMessage(std::string_view description) {
   return message;
 }
 
+// toml++ 3.3 reaches __builtin_unreachable (undefined behaviour) when it asks
+// whether a non-ASCII character is whitespace, for most code points below
+// U+049A (marzer/tomlplusplus#190, #295; found by tests/fuzz/policy_fuzz.cc).
+// It asks wherever whitespace may stand: outside strings and comments, and
+// after a line-ending backslash in a """ string. No valid policy has a non-ASCII
+// character there, so those are reported here and toml++ never sees them.
+std::optional<SourcePos> NonAsciiWhereTomlxxChecksWhitespace(std::string_view text) {
+  enum class State { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
+  State state = State::kCode;
+  SourcePos pos{1, 0};
+  auto starts = [&](size_t i, std::string_view token) {
+    return text.substr(i, token.size()) == token;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') {
+      pos = {pos.line + 1, 0};
+    } else if ((byte & 0xc0) != 0x80) {
+      ++pos.column;  // toml++ counts columns in code points
+    }
+    switch (state) {
+      case State::kCode:
+        if (byte >= 0x80) return pos;
+        if (byte == '#') state = State::kComment;
+        if (byte == '"')
+          state = starts(i, "\"\"\"") ? (i += 2, State::kMultiBasic) : State::kBasic;
+        if (byte == '\'')
+          state = starts(i, "\'\'\'") ? (i += 2, State::kMultiLiteral) : State::kLiteral;
+        if (state == State::kMultiBasic || state == State::kMultiLiteral) pos.column += 2;
+        break;
+      case State::kComment:
+        if (byte == '\n') state = State::kCode;
+        break;
+      case State::kBasic:
+        if (byte == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+          ++i;
+          ++pos.column;
+        } else if (byte == '"' || byte == '\n') {
+          state = State::kCode;
+        }
+        break;
+      case State::kLiteral:
+        if (byte == '\'' || byte == '\n') state = State::kCode;
+        break;
+      case State::kMultiBasic:
+        if (byte == '\\') {
+          // A line-ending backslash: toml++ skips the blanks and newlines after it.
+          size_t j = text.find_first_not_of(" \t\r", i + 1);
+          if (j != std::string_view::npos && text[j] == '\n') {
+            SourcePos at = pos;
+            for (size_t k = i + 1; k < text.size(); ++k) {
+              const char c = text[k];
+              if (c == '\n') {
+                at = {at.line + 1, 0};
+              } else {
+                ++at.column;
+                if (c != ' ' && c != '\t' && c != '\r') {
+                  if (static_cast<unsigned char>(c) >= 0x80) return at;
+                  break;
+                }
+              }
+            }
+          } else if (i + 1 < text.size() && text[i + 1] != '\n') {
+            ++i;
+            ++pos.column;
+          }
+        } else if (starts(i, "\"\"\"")) {
+          // Up to two more quotes may belong to the string ("""a""""" is a"").
+          size_t end = i + 3;
+          while (end < text.size() && end < i + 5 && text[end] == '"') ++end;
+          pos.column += static_cast<int>(end - i - 1);
+          i = end - 1;
+          state = State::kCode;
+        }
+        break;
+      case State::kMultiLiteral:
+        if (starts(i, "\'\'\'")) {
+          size_t end = i + 3;
+          while (end < text.size() && end < i + 5 && text[end] == '\'') ++end;
+          pos.column += static_cast<int>(end - i - 1);
+          i = end - 1;
+          state = State::kCode;
+        }
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
 void ParseInto(std::string_view text, const std::string& path, Diagnostics& diag,
                ParseResult& result) {
+  if (const std::optional<SourcePos> at = NonAsciiWhereTomlxxChecksWhitespace(text)) {
+    diag.Add(*at, "non-ASCII character outside a string or comment");
+    return;
+  }
   toml::table document;
   try {
     document = toml::parse(text, std::string_view(path));

@@ -22,4 +22,19 @@ struct DeviceEvent {
   bool operator==(const DeviceEvent&) const = default;
 };
 
+// The uevent properties failoverd reads, as libudev hands them over; null when
+// the event does not carry one. `sysname` is libudev's (the DEVPATH's last part).
+struct UeventFields {
+  const char* action = nullptr;       // ACTION
+  const char* sysname = nullptr;
+  const char* ifindex = nullptr;      // IFINDEX
+  const char* devpath_old = nullptr;  // DEVPATH_OLD, on "move"
+};
+
+// Maps a uevent ACTION string to DeviceEvent::Action (null: kOther).
+DeviceEvent::Action ParseDeviceAction(const char* action);
+// Our whole reading of one uevent. Pure, so tests/fuzz/uevent_fuzz.cc can feed it
+// anything: an IFINDEX that is not a positive decimal int counts as absent (0).
+DeviceEvent InterpretUevent(const UeventFields& fields);
+
 }  // namespace failoverd::kernel

@@ -11,6 +11,7 @@
 #include "failoverd/kernel/device_info.h"
 #include "failoverd/kernel/kernel_log.h"
 #include "failoverd/kernel/link_parser.h"
+#include "failoverd/kernel/netlink_requester.h"
 
 namespace failoverd::kernel {
 
@@ -76,7 +77,7 @@ std::vector<LinkEvent> LinkMonitor::Read(bool* overflow) {
     }
     int remaining = static_cast<int>(received);
     for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buffer_.data());
-         mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+         NetlinkMessageFits(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
       if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) continue;
       auto link = ParseLinkMessage(nlh);
       if (!link) continue;

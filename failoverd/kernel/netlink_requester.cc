@@ -68,6 +68,17 @@ NetlinkReply ParseDone(const nlmsghdr* nlh) {
 
 }  // namespace
 
+bool NetlinkMessageFits(const nlmsghdr* nlh, int remaining) {
+  return mnl_nlmsg_ok(nlh, remaining) && nlh->nlmsg_len <= static_cast<uint32_t>(remaining);
+}
+
+NetlinkMessage CopyNetlinkMessage(const nlmsghdr* nlh) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(nlh);
+  NetlinkMessage message(bytes, bytes + nlh->nlmsg_len);
+  message.resize(MNL_ALIGN(nlh->nlmsg_len), 0);
+  return message;
+}
+
 Status ReplyStatus(std::string_view what, const NetlinkReply& reply) {
   if (reply.ok()) return Status::Ok();
   std::string message(what);
@@ -162,7 +173,7 @@ NetlinkReply NetlinkRequester::Exchange(nlmsghdr* request, bool dump,
     }
     int remaining = static_cast<int>(received);
     for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buffer_.data());
-         mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+         NetlinkMessageFits(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
       // Answers to an earlier request that timed out arrive late: skip them.
       if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid_) continue;
       if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = true;
@@ -175,10 +186,7 @@ NetlinkReply NetlinkRequester::Exchange(nlmsghdr* request, bool dump,
         case NLMSG_DONE:
           return ParseDone(nlh);
         default:
-          if (out) {
-            const auto* bytes = reinterpret_cast<const uint8_t*>(nlh);
-            out->emplace_back(bytes, bytes + nlh->nlmsg_len);
-          }
+          if (out) out->push_back(CopyNetlinkMessage(nlh));
           break;
       }
     }

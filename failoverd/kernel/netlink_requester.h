@@ -25,6 +25,17 @@ inline const nlmsghdr* Header(const NetlinkMessage& message) {
   return reinterpret_cast<const nlmsghdr*>(message.data());
 }
 
+// Whether a whole message starts at `nlh` within the `remaining` bytes of a
+// received datagram: what the readers check before they parse or copy one.
+// mnl_nlmsg_ok alone is not enough: it compares (int)nlmsg_len, so a length of
+// 2 GiB or more passes as negative (found by tests/fuzz/netlink_fuzz.cc).
+bool NetlinkMessageFits(const nlmsghdr* nlh, int remaining);
+
+// Copies the message at `nlh` (one that fits) out of a receive buffer, padded
+// with zeros to MNL_ALIGN(nlmsg_len): libmnl walks attributes up to the aligned
+// end, so a copy of just nlmsg_len bytes could be read past (netlink_fuzz found it).
+NetlinkMessage CopyNetlinkMessage(const nlmsghdr* nlh);
+
 // The kernel's verdict on one request: 0 or a negative errno, plus the
 // extended-ack text the kernel attached to it, if any.
 struct NetlinkReply {

@@ -3,7 +3,6 @@
 #include <libudev.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "failoverd/kernel/device_info.h"
@@ -14,11 +13,6 @@ namespace failoverd::kernel {
 namespace {
 
 constexpr int kReceiveBufferBytes = 4 * 1024 * 1024;
-
-std::string BaseName(const char* path) {
-  const char* slash = std::strrchr(path, '/');
-  return slash ? slash + 1 : path;
-}
 
 }  // namespace
 
@@ -68,13 +62,7 @@ Status UdevMonitor::Open() {
 }
 
 DeviceEvent::Action UdevMonitor::ParseAction(const char* action) {
-  if (!action) return DeviceEvent::Action::kOther;
-  const std::string_view a(action);
-  if (a == "add") return DeviceEvent::Action::kAdd;
-  if (a == "remove") return DeviceEvent::Action::kRemove;
-  if (a == "change") return DeviceEvent::Action::kChange;
-  if (a == "move") return DeviceEvent::Action::kMove;
-  return DeviceEvent::Action::kOther;
+  return ParseDeviceAction(action);
 }
 
 std::vector<DeviceEvent> UdevMonitor::Read() {
@@ -82,17 +70,14 @@ std::vector<DeviceEvent> UdevMonitor::Read() {
   if (!monitor_) return events;
   // The monitor fd is non-blocking; receive_device returns null once drained.
   while (udev_device* device = udev_monitor_receive_device(monitor_)) {
-    DeviceEvent event;
     const char* action = udev_device_get_action(device);
     const std::string action_text = action ? action : "?";
-    event.action = ParseAction(action);
-    if (const char* sysname = udev_device_get_sysname(device)) event.name = sysname;
-    if (const char* ifindex = udev_device_get_property_value(device, "IFINDEX"))
-      event.ifindex = std::atoi(ifindex);
-    if (event.action == DeviceEvent::Action::kMove) {
-      if (const char* old_path = udev_device_get_property_value(device, "DEVPATH_OLD"))
-        event.old_name = BaseName(old_path);
-    }
+    UeventFields fields;
+    fields.action = action;
+    fields.sysname = udev_device_get_sysname(device);
+    fields.ifindex = udev_device_get_property_value(device, "IFINDEX");
+    fields.devpath_old = udev_device_get_property_value(device, "DEVPATH_OLD");
+    DeviceEvent event = InterpretUevent(fields);
     udev_device_unref(device);
     if (event.action == DeviceEvent::Action::kMove)
       log_->debug("{}: move from {} (ifindex {})", event.name, event.old_name, event.ifindex);

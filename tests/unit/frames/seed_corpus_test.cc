@@ -1,4 +1,4 @@
-// The fuzzer's seed corpus (tests/fuzz/corpus/) holds frames captured in the
+// The fuzzer's seed corpus (tests/fuzz/corpus/frames/) holds frames captured in the
 // namespace lab from lldpd 1.0.16, a Linux host answering an ARP probe, and
 // radvd 2.19. They must decode, so the seeds start the fuzzer on valid frames
 // and the decoders are checked against real senders, not only hand-built bytes.
@@ -17,7 +17,7 @@ namespace failoverd::frames {
 namespace {
 
 std::vector<uint8_t> Seed(const std::string& name) {
-  const std::string path = std::string(FAILOVERD_SOURCE_DIR) + "/tests/fuzz/corpus/" + name;
+  const std::string path = std::string(FAILOVERD_SOURCE_DIR) + "/tests/fuzz/corpus/frames/" + name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << path;
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
