@@ -12,6 +12,7 @@ namespace {
 constexpr int kMaxRoundsPerReconcile = 8;
 constexpr int kFirstRetryMs = 500;
 constexpr int kMaxRetryMs = 30000;
+constexpr int kDumpRetryMs = 50;
 }  // namespace
 
 Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
@@ -88,14 +89,20 @@ bool Daemon::Refresh() {
     return false;
   }
   const core::LinkChanges changes = observed_.ReplaceAll(*links, clock_.Now());
-  for (const auto& link : changes.appeared) log_->info("{}: appeared (ifindex {})", link.name, link.ifindex);
+  // Links of failoverd's (managed NICs, policy bridges) are logged at info; the rest
+  // (VM taps, containers' veths) at debug, and only managed NICs are counted.
+  auto ours = [this](const core::LinkInfo& link) {
+    return core::IsManagedNic(policy_.nics, link) || (link.is_bridge() && policy_.FindBridge(link.name));
+  };
+  auto level = [&](const core::LinkInfo& link) { return ours(link) ? spdlog::level::info : spdlog::level::debug; };
+  for (const auto& link : changes.appeared) log_->log(level(link), "{}: appeared (ifindex {})", link.name, link.ifindex);
   for (const auto& link : changes.removed) {
-    log_->info("{}: removed", link.name);
+    log_->log(level(link), "{}: removed", link.name);
     progress_.prepared_nics.erase(link.ifindex);
   }
   for (const auto& link : changes.carrier_changed) {
-    log_->info("{}: carrier {}", link.name, link.carrier ? "up" : "down");
-    if (!link.is_bridge()) ++metrics_.carrier_changes[link.name];
+    log_->log(level(link), "{}: carrier {}", link.name, link.carrier ? "up" : "down");
+    if (core::IsManagedNic(policy_.nics, link)) ++metrics_.carrier_changes[link.name];
   }
   return true;
 }
@@ -107,7 +114,17 @@ void Daemon::PollProbes() {
 
 void Daemon::Resync() {
   ++metrics_.resyncs;
-  if (Refresh()) Reconcile();
+  if (Refresh()) {
+    Reconcile();
+    return;
+  }
+  // The dump failed (during a storm it can keep changing under us): try again soon
+  // instead of waiting for an event that may never come.
+  if (retry_timer_) return;
+  retry_timer_ = loop_.AddTimer(clock_.Now() + Millis(kDumpRetryMs), [this] {
+    retry_timer_.reset();
+    Resync();
+  });
 }
 
 void Daemon::Reconcile() {

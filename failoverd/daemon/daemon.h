@@ -56,6 +56,8 @@ class Daemon {
   // state — a queued event may be older than our own last change — so the links are
   // re-read and the decision recomputed from that fresh picture.
   void Resync();
+  // The kernel dropped link notifications (ENOBUFS); the Resync that follows repairs it.
+  void NoteEventOverflow() { ++metrics_.netlink_overflows; }
   // Decide and carry out the plan until nothing is left to do.
   void Reconcile();
   // Reads every cable probe now and reconciles on what they heard.

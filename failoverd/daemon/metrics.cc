@@ -32,6 +32,9 @@ std::string Metrics::Exposition(const std::map<std::string, bool>& bridge_up,
   for (const auto& [nic, n] : carrier_changes) Sample(out, "failoverd_carrier_changes_total", "nic", nic, std::to_string(n));
   Header(out, "failoverd_netlink_resyncs_total", "counter", "Full re-reads of the kernel's links.");
   Sample(out, "failoverd_netlink_resyncs_total", "", "", std::to_string(resyncs));
+  Header(out, "failoverd_netlink_overflows_total", "counter",
+         "Times the kernel dropped link notifications (ENOBUFS); each is followed by a full re-read.");
+  Sample(out, "failoverd_netlink_overflows_total", "", "", std::to_string(netlink_overflows));
   Header(out, "failoverd_firewall_restores_total", "counter",
          "Times table inet failoverd was reinstalled after someone else flushed or replaced it.");
   Sample(out, "failoverd_firewall_restores_total", "", "", std::to_string(firewall_restores));

@@ -17,6 +17,7 @@ struct Metrics {
   uint64_t moves = 0;          // NICs moved to another bridge by identification
   uint64_t quarantines = 0;    // NICs put into quarantine
   uint64_t resyncs = 0;        // full re-reads of the kernel's links
+  uint64_t netlink_overflows = 0;  // times the kernel dropped link notifications (ENOBUFS)
   uint64_t firewall_restores = 0;  // table inet failoverd put back after someone else changed it
   uint64_t failed_actions = 0; // kernel changes that failed (and were retried)
   std::optional<double> last_failover_seconds;  // decision start to new port attached and announced

@@ -41,6 +41,10 @@ Result<std::unique_ptr<core::CableSession>> OpenCableProbe(int ifindex, const st
   return std::unique_ptr<core::CableSession>(std::move(probe));
 }
 
+// Link notifications read per wake-up before deciding; the rest wait for the next
+// turn of the loop, so a storm of events never holds a failover back for long.
+constexpr size_t kMaxDatagramsPerWakeup = 1024;
+
 // Connects the kernel's event sources to the daemon.
 class EventSources {
  public:
@@ -72,11 +76,14 @@ class EventSources {
  private:
   void OnLinkEvents() {
     bool overflow = false;
-    const auto events = links_.Read(&overflow);
-    if (overflow) log_->warn("netlink event queue overflowed; re-reading every link");
+    const size_t events = links_.Drain(&overflow, kMaxDatagramsPerWakeup);
+    if (overflow) {
+      log_->warn("netlink event queue overflowed; re-reading every link");
+      daemon_.NoteEventOverflow();
+    }
     // One re-read for the whole batch: the events say that something changed, the
     // dump says what is true now.
-    if (overflow || !events.empty()) daemon_.Resync();
+    if (overflow || events > 0) daemon_.Resync();
   }
 
   void OnDeviceEvents() {

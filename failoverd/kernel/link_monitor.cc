@@ -58,6 +58,30 @@ Status LinkMonitor::Open() {
   return Status::Ok();
 }
 
+size_t LinkMonitor::Drain(bool* overflow, size_t max_datagrams) {
+  size_t messages = 0;
+  if (!socket_) return messages;
+  for (size_t datagrams = 0; datagrams < max_datagrams;) {
+    const ssize_t received = mnl_socket_recvfrom(socket_, buffer_.data(), buffer_.size());
+    if (received < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == ENOBUFS) {
+        if (overflow) *overflow = true;  // notifications lost; the socket stays usable
+        continue;
+      }
+      log_->error("reading link notifications: {}", std::strerror(errno));
+      break;
+    }
+    ++datagrams;
+    int remaining = static_cast<int>(received);
+    for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buffer_.data()); NetlinkMessageFits(nlh, remaining);
+         nlh = mnl_nlmsg_next(nlh, &remaining))
+      if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) ++messages;
+  }
+  return messages;
+}
+
 std::vector<LinkEvent> LinkMonitor::Read(bool* overflow) {
   std::vector<LinkEvent> events;
   if (!socket_) return events;

@@ -33,6 +33,13 @@ class LinkMonitor {
   // if the kernel dropped notifications (ENOBUFS): the picture is then stale
   // and the caller must re-dump the links. The events read are still returned.
   std::vector<LinkEvent> Read(bool* overflow);
+  // The daemon's way: it re-dumps the links on any change and never trusts an
+  // event's contents, so the events are only counted, not parsed or enriched (the
+  // sysfs and udev reads of Read() made draining an overflowed socket take over a
+  // second during a storm of link events). Reads at most `max_datagrams` (the socket
+  // stays readable for the rest), so a decision is never held up by a long storm.
+  // Returns the number of link messages read; *overflow as for Read().
+  size_t Drain(bool* overflow, size_t max_datagrams);
 
  private:
   mnl_socket* socket_ = nullptr;

@@ -159,6 +159,37 @@ TEST_F(DaemonTest, HoldDownDebouncesThroughTheTimer) {
   EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{b});
 }
 
+TEST_F(DaemonTest, FailedReReadIsRetriedWithoutWaitingForAnotherEvent) {
+  const int a = kernel_.AddNic("ens1", kMacA);
+  const int b = kernel_.AddNic("ens2", kMacB);
+  auto daemon = Start(Policy());
+  kernel_.SetCarrier(a, false);
+  kernel_.FailNext("dump");  // a storm made the dump inconsistent
+  daemon->Resync();
+  EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{a}) << "nothing decided on a failed dump";
+  clock_.Advance(Millis(50));
+  loop_.RunDueTimers();
+  EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{b}) << "the retry re-read the links and failed over";
+}
+
+TEST_F(DaemonTest, OnlyManagedNicsAreCountedInCarrierMetrics) {
+  const int a = kernel_.AddNic("ens1", kMacA);
+  kernel_.AddNic("ens2", kMacB);
+  auto daemon = Start(Policy());
+  core::BridgeSpec spec;
+  spec.name = "virbr0";
+  auto other = kernel_.CreateBridge(spec);
+  ASSERT_TRUE(other);
+  int tap = kernel_.AddNic("tap0", "02:00:00:00:09:09");
+  kernel_.link(tap).kind = "tun";  // not a managed NIC under this policy (kind:veth)
+  daemon->Resync();
+  kernel_.SetCarrier(tap, false);
+  kernel_.SetCarrier(a, false);
+  daemon->Resync();
+  EXPECT_EQ(daemon->metrics().carrier_changes.count("tap0"), 0u);
+  EXPECT_EQ(daemon->metrics().carrier_changes.count("hweth0"), 1u);
+}
+
 TEST_F(DaemonTest, RestartAdoptsEverythingWithoutAnyChange) {
   kernel_.AddNic("ens1", kMacA);
   kernel_.AddNic("ens2", kMacB);

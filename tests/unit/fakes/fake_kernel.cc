@@ -47,6 +47,7 @@ Status FakeKernel::Record(const std::string& call) {
 }
 
 Result<std::vector<core::LinkInfo>> FakeKernel::DumpLinks() {
+  if (ShouldFail("dump")) return Status::Error("dump links: Interrupted system call (dump kept changing under us)");
   std::vector<core::LinkInfo> out;
   for (const auto& [ifindex, link] : links_) out.push_back(link);
   return out;
