@@ -30,20 +30,8 @@ lab_require stdbuf
 
 m1=02:00:00:00:16:01   # preferred
 m2=02:00:00:00:16:02   # standby
-lab_ns server
+lab_eth0_pair "$m1" "$m2"
 S=$(lab_nsname server)
-lab_switch a
-lab_nic server ens1 "$m1" a
-lab_nic server ens2 "$m2" a
-lab_host a peer 192.0.2.1/24
-
-lab_policy "$T/policy.toml" <<EOF2
-[[bridge]]
-name = "eth0"
-zone = "lan"
-address = ["192.0.2.9/24"]
-ports = [{ mac = "$m1" }, { mac = "$m2" }]
-EOF2
 
 lab_daemon_start server "$T/policy.toml"
 n1=$(lab_nic_name server "$m1"); n2=$(lab_nic_name server "$m2")

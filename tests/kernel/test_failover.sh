@@ -10,19 +10,7 @@ lab_require tcpdump
 
 m1=02:00:00:00:04:01   # preferred
 m2=02:00:00:00:04:02
-lab_ns server
-lab_switch a
-lab_nic server ens1 "$m1" a
-lab_nic server ens2 "$m2" a
-lab_host a peer 192.0.2.1/24
-
-lab_policy "$T/policy.toml" <<EOF2
-[[bridge]]
-name = "eth0"
-zone = "lan"
-address = ["192.0.2.9/24"]
-ports = [{ mac = "$m1" }, { mac = "$m2" }]
-EOF2
+lab_eth0_pair "$m1" "$m2"
 
 # Exactly one NIC enslaved to eth0, and it is NIC.
 one_port_is() {  # NIC

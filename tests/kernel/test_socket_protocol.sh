@@ -12,18 +12,7 @@ lab_require socat jq
 
 m1=02:00:00:00:0c:01
 m2=02:00:00:00:0c:02
-lab_ns server
-lab_switch a
-lab_nic server ens1 "$m1" a
-lab_nic server ens2 "$m2" a
-lab_host a peer 192.0.2.1/24
-lab_policy "$T/policy.toml" <<EOF2
-[[bridge]]
-name = "eth0"
-zone = "lan"
-address = ["192.0.2.9/24"]
-ports = [{ mac = "$m1" }, { mac = "$m2" }]
-EOF2
+lab_eth0_pair "$m1" "$m2"
 server=$(lab_nsname server)
 lab_daemon_start server "$T/policy.toml"
 sock=$LAB_DAEMON_SOCKET

@@ -323,6 +323,24 @@ lab_policy() {  # FILE  < bridge tables
   { lab_policy_header; echo; cat; } >"$1"
 }
 
+# The usual bench: namespace `server` with NICs M1 (preferred) and M2 on switch `a`, a
+# peer 192.0.2.1 there, and $T/policy.toml with eth0 (zone lan, 192.0.2.9/24, ports
+# [M1, M2]).
+lab_eth0_pair() {  # M1 M2
+  lab_ns server
+  lab_switch a
+  lab_nic server ens1 "$1" a
+  lab_nic server ens2 "$2" a
+  lab_host a peer 192.0.2.1/24
+  lab_policy "$T/policy.toml" <<EOF
+[[bridge]]
+name = "eth0"
+zone = "lan"
+address = ["192.0.2.9/24"]
+ports = [{ mac = "$1" }, { mac = "$2" }]
+EOF
+}
+
 lab_require_daemon() {
   [[ -x "$FAILOVERD_BIN" ]] || fail "daemon binary $FAILOVERD_BIN not found (build first)"
   [[ -x "$FAILOVERCTL_BIN" ]] || fail "failoverctl binary $FAILOVERCTL_BIN not found (build first)"
@@ -654,3 +672,38 @@ lab_log_ms() {  # LOG FROM TO [SKIP]
     END { if (!found) print "?" }' "$1"
 }
 # ---- end identification peers ----
+
+# ---- crash runs ----
+# For tests/kernel/test_crash_points.sh: a daemon run that is expected to end by itself
+# (e.g. killed at an injected crash point, see failoverd/daemon/crash_points.h) rather
+# than become ready.
+
+# Starts the daemon in namespace SERVER (short name) with POLICY, with the environment
+# additions VAR=VALUE..., like lab_daemon_start, and waits (TIMEOUT_S) for it to exit.
+# Sets LAB_DAEMON_RC to its exit status (137 = SIGKILL) and leaves LAB_DAEMON_PID empty;
+# LAB_DAEMON_LOG holds its output. Fails the test if it is still running at the deadline.
+lab_daemon_run_until_exit() {  # SERVER POLICY TIMEOUT_S [VAR=VALUE...]
+  local server=$1 policy=$2 timeout=$3; shift 3
+  lab_require_daemon
+  [[ -z "$LAB_DAEMON_PID" ]] || fail "lab_daemon_run_until_exit: a daemon is already running"
+  LAB_DAEMON_NS=$(lab_nsname "$server")
+  LAB_DAEMON_SOCKET=$(sed -n 's/^[[:space:]]*control_socket[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' "$policy" | head -n 1)
+  [[ -n "$LAB_DAEMON_SOCKET" ]] || LAB_DAEMON_SOCKET="$T/control.sock"
+  LAB_DAEMON_RUNS=$((LAB_DAEMON_RUNS + 1))
+  LAB_DAEMON_LOG="$T/daemon.$LAB_DAEMON_RUNS.log"
+  LAB_LOG_DUMPED=0
+  ip netns exec "$LAB_DAEMON_NS" env "$@" "${LAB_DAEMON_WRAPPER[@]}" "$FAILOVERD_BIN" --policy "$policy" \
+    --foreground --log-level debug >"$LAB_DAEMON_LOG" 2>&1 &
+  LAB_DAEMON_PID=$!
+  LAB_PIDS+=("$LAB_DAEMON_PID")
+  if ! poll_until "$timeout" lab_pid_gone "$LAB_DAEMON_PID"; then
+    kill -KILL "$LAB_DAEMON_PID" 2>/dev/null
+    wait "$LAB_DAEMON_PID" 2>/dev/null
+    LAB_DAEMON_PID=""
+    fail "daemon run $LAB_DAEMON_RUNS ($*) still running after ${timeout}s"
+  fi
+  LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
+  LAB_DAEMON_PID=""
+  ok "daemon run $LAB_DAEMON_RUNS ($*) exited with status $LAB_DAEMON_RC"
+}
+# ---- end crash runs ----
