@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "failoverd/daemon/crash_points.h"
+
 namespace failoverd {
 
 namespace {
@@ -35,9 +37,12 @@ Status WriteFileAtomically(const std::string& path, const std::string& data, mod
   const std::string tmp = path + ".tmp";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Errno("open " + tmp);
+  // Test-only (crash_points.h): stop half-way through the data, as a crash would.
+  const bool partial = CrashPointArmed("state-write-partial");
+  const size_t size = partial ? data.size() / 2 : data.size();
   size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = write(fd, data.data() + written, data.size() - written);
+  while (written < size) {
+    const ssize_t n = write(fd, data.data() + written, size - written);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const Status error = Errno("write " + tmp);
@@ -47,6 +52,10 @@ Status WriteFileAtomically(const std::string& path, const std::string& data, mod
     }
     written += static_cast<size_t>(n);
   }
+  if (partial) {
+    fsync(fd);  // the torn temp file is really there for the next start to find
+    CrashPoint("state-write-partial");
+  }
   if (fsync(fd) < 0) {
     const Status error = Errno("fsync " + tmp);
     close(fd);
@@ -54,6 +63,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& data, mod
     return error;
   }
   close(fd);
+  CrashPoint("mid-state-write");  // test-only: complete temp file, target not replaced yet
   if (rename(tmp.c_str(), path.c_str()) < 0) {
     const Status error = Errno("rename " + tmp);
     unlink(tmp.c_str());

@@ -1,5 +1,6 @@
 #include "failoverd/daemon/executor.h"
 
+#include "failoverd/daemon/crash_points.h"
 #include "failoverd/daemon/logging.h"
 
 namespace failoverd {
@@ -57,7 +58,9 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
   switch (action.type) {
     case Action::Type::kRename: {
       if (Status down = kernel_.SetLinkUp(action.ifindex, false); !down) return down;
-      return kernel_.SetLinkName(action.ifindex, action.name);
+      Status renamed = kernel_.SetLinkName(action.ifindex, action.name);
+      if (renamed) CrashPoint("after-rename");  // test-only (crash_points.h)
+      return renamed;
     }
     case Action::Type::kPrepareNic: {
       Status status = kernel_.PrepareNic(action.name);
@@ -78,6 +81,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       if (status) {
         progress.zoned_bridges.insert(action.bridge);
         events_.Add(clock_.WallNow(), "firewall", action.Describe());
+        CrashPoint("after-zone");  // test-only (crash_points.h)
       }
       return status;
     }
