@@ -159,41 +159,7 @@ ok "table inet failoverd identical ($(wc -l <"$T/fw.after") lines)"
 # is a flap. lo is the fence.
 jq -r '.[] | [.ifindex, .ifname, (.master // "-"), (.flags | join(",")), .operstate] | @tsv' \
   "$T/links.before" >"$T/links.tsv"
-perl -e '
-  my %before;
-  open(my $fh, "<", $ARGV[0]) or die;
-  while (<$fh>) { chomp; my ($i, $n, $m, $f, $o) = split /\t/; $before{$i} = [$n, $m, $f, $o]; }
-  open(my $mon, "<", $ARGV[1]) or die;
-  my ($bad, $seen, $info) = (0, 0, 0);
-  while (my $l = <$mon>) {
-    if ($l !~ /^(Deleted\s+)?(\d+):\s+([^:@\s]+)(?:@\S+)?:\s+<([^>]*)>(.*)$/) {
-      # ip -o monitor link prints one line per event; anything else is unexpected
-      print "UNPARSED: $l"; $bad++; next;
-    }
-    my ($del, $idx, $name, $flags, $rest) = ($1, $2, $3, $4, $5);
-    next if $name eq "lo";
-    $seen++;
-    my $b = $before{$idx};
-    if (!$b) { print "NEW LINK: $l"; $bad++; next; }
-    my ($bn, $bm, $bf, $bo) = @$b;
-    my %bf = map { $_ => 1 } split /,/, $bf;
-    my %f = map { $_ => 1 } split /,/, $flags;
-    my ($master) = $rest =~ /\smaster\s+(\S+)/;
-    my ($state) = $rest =~ /\sstate\s+(\S+)/;
-    my @why;
-    push @why, "deleted" if $del;
-    push @why, "renamed $bn -> $name" if $name ne $bn;
-    push @why, "went down" if $bf{UP} && !$f{UP};
-    push @why, "lost carrier" if $bf{LOWER_UP} && !$f{LOWER_UP};
-    push @why, "NO-CARRIER" if !$bf{"NO-CARRIER"} && $f{"NO-CARRIER"};
-    push @why, "master " . ($master // "none") . " instead of $bm" if $bm ne "-" && ($master // "") ne $bm;
-    push @why, "enslaved to $master" if $bm eq "-" && defined $master;
-    push @why, "state $state instead of $bo" if defined $state && $state ne $bo;
-    if (@why) { print "FLAP (", join("; ", @why), "): $l"; $bad++; } else { print "SAME: $l"; $info++; }
-  }
-  print "$seen monitor line(s) about the server links, $info repeating the unchanged state\n";
-  exit($bad ? 1 : 0);
-' "$T/links.tsv" "$T/monitor.out" >"$T/flaps.txt" || { cat "$T/flaps.txt" >&2; fail "ip monitor link saw a link of the server flap during the restarts"; }
+perl "$LAB_REPO/tests/lab/link_flaps.pl" --strict "$T/links.tsv" "$T/monitor.out" >"$T/flaps.txt" || { cat "$T/flaps.txt" >&2; fail "ip monitor link saw a link of the server flap during the restarts"; }
 grep '^SAME: ' "$T/flaps.txt" | cut -c1-160 | sed 's/^/#   /' || true
 ok "ip monitor link across both restarts: no down, no carrier loss, no master change, no rename, no delete, no new link ($(tail -n 1 "$T/flaps.txt"))"
 

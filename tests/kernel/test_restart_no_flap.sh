@@ -100,37 +100,6 @@ ok "firewall chains and zone maps unchanged"
 # Every monitor line about a link that existed before: compare with the recorded state.
 jq -r '.[] | [.ifindex, .ifname, (.master // "-"), (.flags | join(",")), .operstate] | @tsv' \
   "$T/links.before" >"$T/links.tsv"
-perl -e '
-  my %before;
-  open(my $fh, "<", $ARGV[0]) or die;
-  while (<$fh>) { chomp; my ($i, $n, $m, $f, $o) = split /\t/; $before{$i} = [$n, $m, $f, $o]; }
-  open(my $mon, "<", $ARGV[1]) or die;
-  my $bad = 0; my $seen = 0;
-  while (my $l = <$mon>) {
-    next unless $l =~ /^\[[^\]]*\]\s+(Deleted\s+)?(\d+):\s+([^:@\s]+)(?:@\S+)?:\s+<([^>]*)>(.*)$/;
-    my ($del, $idx, $name, $flags, $rest) = ($1, $2, $3, $4, $5);
-    next if $name =~ /^lo$/;
-    $seen++;
-    my $b = $before{$idx};
-    if (!$b) { print "NEW LINK: $l"; $bad++; next; }
-    my ($bn, $bm, $bf, $bo) = @$b;
-    my %bf = map { $_ => 1 } split /,/, $bf;
-    my %f = map { $_ => 1 } split /,/, $flags;
-    my ($master) = $rest =~ /\smaster\s+(\S+)/;
-    my ($state) = $rest =~ /\sstate\s+(\S+)/;
-    my @why;
-    push @why, "deleted" if $del;
-    push @why, "renamed $bn -> $name" if $name ne $bn;
-    push @why, "went down" if $bf{UP} && !$f{UP};
-    push @why, "lost carrier" if $bf{LOWER_UP} && !$f{LOWER_UP};
-    push @why, "NO-CARRIER" if !$bf{"NO-CARRIER"} && $f{"NO-CARRIER"};
-    push @why, "master " . ($master // "none") . " instead of $bm" if $bm ne "-" && ($master // "") ne $bm;
-    push @why, "enslaved to $master" if $bm eq "-" && defined $master;
-    push @why, "state $state instead of $bo" if $bo eq "UP" && defined $state && $state ne "UP";
-    if (@why) { print "FLAP (", join("; ", @why), "): $l"; $bad++; }
-  }
-  print "checked $seen monitor lines\n";
-  exit($bad ? 1 : 0);
-' "$T/links.tsv" "$T/monitor.out" >"$T/flaps.txt" || { cat "$T/flaps.txt" >&2; fail "ip monitor saw links flap during the restart"; }
+perl "$LAB_REPO/tests/lab/link_flaps.pl" "$T/links.tsv" "$T/monitor.out" >"$T/flaps.txt" || { cat "$T/flaps.txt" >&2; fail "ip monitor saw links flap during the restart"; }
 ok "ip monitor link across stop + start: no down, no carrier loss, no detach, no delete, no rename ($(tail -n 1 "$T/flaps.txt"))"
 lab_daemon_stop
