@@ -149,8 +149,25 @@ NetlinkMessage BuildRouteDumpRequest(IpFamily family) {
   return message;
 }
 
+namespace {
+
+// libnl 3.7's rtnl_route_parse trusts the length of RTA_VIA (it copies length - 2
+// bytes, so a 1-byte payload becomes a copy of -1) and of the next hops inside
+// RTA_MULTIPATH. failoverd's default routes carry neither (RTA_GATEWAY, one next
+// hop), so a message with either is not one of ours and is not handed to libnl.
+bool HasAttributeLibnlMisreads(const nlmsghdr* nlh) {
+  if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return true;
+  const auto* rtm = static_cast<const rtmsg*>(NLMSG_DATA(nlh));
+  int remaining = static_cast<int>(RTM_PAYLOAD(nlh));
+  for (const rtattr* attr = RTM_RTA(rtm); RTA_OK(attr, remaining); attr = RTA_NEXT(attr, remaining))
+    if (attr->rta_type == RTA_VIA || attr->rta_type == RTA_MULTIPATH) return true;
+  return false;
+}
+
+}  // namespace
+
 std::optional<DefaultRoute> ParseDefaultRoute(const nlmsghdr* nlh) {
-  if (nlh->nlmsg_type != RTM_NEWROUTE) return std::nullopt;
+  if (nlh->nlmsg_type != RTM_NEWROUTE || HasAttributeLibnlMisreads(nlh)) return std::nullopt;
   rtnl_route* raw = nullptr;
   // libnl's parser takes a mutable header but does not modify it.
   if (rtnl_route_parse(const_cast<nlmsghdr*>(nlh), &raw) < 0) return std::nullopt;

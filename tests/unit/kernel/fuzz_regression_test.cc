@@ -7,6 +7,7 @@
 
 #include "failoverd/kernel/device_event.h"
 #include "failoverd/kernel/netlink_requester.h"
+#include "failoverd/kernel/route_requests.h"
 
 namespace failoverd::kernel {
 namespace {
@@ -81,3 +82,15 @@ TEST(NetlinkFuzzRegressionTest, CopiedMessageKeepsItsPadding) {
 
 }  // namespace
 }  // namespace failoverd::kernel
+
+// Found by tests/fuzz/netlink_fuzz.cc: an RTM_NEWROUTE whose RTA_VIA has a 1-byte
+// payload made libnl 3.7 copy -1 bytes. Such a route is not one of failoverd's.
+TEST(NetlinkFuzzRegressionTest, RouteWithAShortViaIsNotParsedByLibnl) {
+  const std::vector<uint8_t> bytes = {
+      0x34, 0x00, 0x00, 0x00, 0x18, 0x00, 0x02, 0x00, 0x5b, 0x01, 0x00, 0x00, 0x00, 0xfa, 0x4c, 0x00,
+      0x00, 0x02, 0x00, 0x00, 0x00, 0xfe, 0x03, 0x00, 0x20, 0x00, 0x00, 0x00, 0x08, 0x00, 0x03, 0x00,
+      0x02, 0x00, 0x00, 0x00, 0x05, 0x00, 0x12, 0x00, 0x00, 0xc0, 0x00, 0x02, 0xfe, 0x02, 0x00, 0x5b,
+      0x01, 0x00, 0x08, 0x00, 0x08, 0x00, 0x0a, 0x00, 0x02, 0x00};
+  const auto copy = failoverd::kernel::CopyNetlinkMessage(reinterpret_cast<const nlmsghdr*>(bytes.data()));
+  EXPECT_FALSE(failoverd::kernel::ParseDefaultRoute(reinterpret_cast<const nlmsghdr*>(copy.data())));
+}
