@@ -1,5 +1,6 @@
 #include "failoverd/kernel/route_requests.h"
 
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
 #include <netlink/errno.h>
@@ -160,7 +161,8 @@ bool HasAttributeLibnlMisreads(const nlmsghdr* nlh) {
   const auto* rtm = static_cast<const rtmsg*>(NLMSG_DATA(nlh));
   int remaining = static_cast<int>(RTM_PAYLOAD(nlh));
   for (const rtattr* attr = RTM_RTA(rtm); RTA_OK(attr, remaining); attr = RTA_NEXT(attr, remaining))
-    if (attr->rta_type == RTA_VIA || attr->rta_type == RTA_MULTIPATH) return true;
+    // libnl ignores the nested and byte-order flags when it picks attributes; so must we.
+    if (const int type = attr->rta_type & NLA_TYPE_MASK; type == RTA_VIA || type == RTA_MULTIPATH) return true;
   return false;
 }
 
