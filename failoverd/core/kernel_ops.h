@@ -25,6 +25,10 @@ class KernelOps {
   virtual ~KernelOps() = default;
 
   virtual Result<std::vector<LinkInfo>> DumpLinks() = 0;
+  // Whether the link has carrier now, asked of the kernel directly: it answers with
+  // the device's current state, while its notification of a carrier loss can come
+  // up to a second late (link events are batched).
+  virtual Result<bool> HasCarrier(int ifindex) = 0;
   // Renames a link; the caller brings it down first (the kernel refuses to rename an up link).
   virtual Status SetLinkName(int ifindex, const std::string& name) = 0;
   virtual Status SetLinkUp(int ifindex, bool up) = 0;

@@ -32,4 +32,13 @@ struct LinkInfo {
   bool operator==(const LinkInfo&) const = default;
 };
 
+// What one link notification says about carrier, read from its header alone
+// (IFF_LOWER_UP in ifi_flags). A removed link counts as one without carrier.
+struct CarrierNote {
+  int ifindex = 0;
+  bool carrier = false;
+
+  bool operator==(const CarrierNote&) const = default;
+};
+
 }  // namespace failoverd::core

@@ -195,8 +195,13 @@ class Planner {
       if (bridge.active == 0 || progress_.bridge_errors.count(name) || plan_.blocked.count(name)) continue;
       const LinkInfo* nic_link = observed_.Find(bridge.active);
       const LinkInfo* bridge_link = observed_.FindByName(name);
-      if (bridge_link && bridge_link->is_bridge() && nic_link->master == bridge_link->ifindex) continue;
       const NicDecision* nic = decision_.FindNic(bridge.active);
+      if (bridge_link && bridge_link->is_bridge() && nic_link->master == bridge_link->ifindex) {
+        if (auto due = progress_.unannounced_ports.find(name); due != progress_.unannounced_ports.end() &&
+                                                              due->second == bridge.active)
+          Add(Action::Type::kAnnounce, nic->ifindex, nic->name, name, "attached at once");
+        continue;
+      }
       Add(Action::Type::kAttach, nic->ifindex, nic->name, name, bridge.reason);
       Add(Action::Type::kAnnounce, nic->ifindex, nic->name, name, "");
     }

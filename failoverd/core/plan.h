@@ -50,6 +50,9 @@ struct Progress {
   std::set<std::string> zoned_bridges;
   std::set<std::string> configured_bridges;
   std::map<std::string, std::string> bridge_errors;  // bridge -> why it stays down
+  // Ports the fast path attached (bridge -> port ifindex) whose announcements are
+  // still due: the plan announces out of them although they are already attached.
+  std::map<std::string, int> unannounced_ports;
 
   // Left behind by a reload, until carried out:
   std::set<std::string> bridges_to_update;  // existing bridges whose MAC, STP or forward delay changed

@@ -56,6 +56,10 @@ class Daemon {
   // state — a queued event may be older than our own last change — so the links are
   // re-read and the decision recomputed from that fresh picture.
   void Resync();
+  // A batch of link notifications, by what each says of carrier, before the Resync
+  // that follows it (fast_failover.cc): an active port's carrier loss attaches its
+  // standby at once, and the active ports' carrier is watched for the next second.
+  void OnLinkNotifications(const std::vector<core::CarrierNote>& notes);
   // The kernel dropped link notifications (ENOBUFS); the Resync that follows repairs it.
   void NoteEventOverflow() { ++metrics_.netlink_overflows; }
   // Decide and carry out the plan until nothing is left to do.
@@ -118,6 +122,13 @@ class Daemon {
   // the daemon was stopped is still deleted at the next start.
   void RecordManagedBridges();
   void ReadNamesOfNewNics();
+  // Fast path (fast_failover.cc). True when `lost` was an active port that has
+  // indeed lost carrier (the standby is attached if one is ready); `verify` asks the
+  // kernel first.
+  bool FailOverAtOnce(int lost, bool verify);
+  std::vector<int> ActivePorts() const;  // enslaved, with carrier as last known
+  void ScheduleCarrierPoll();
+  void PollCarriers();
   Status RestorePreviousPolicy(const std::string& why);
   nlohmann::json PendingApplyJson() const;
 
@@ -158,6 +169,11 @@ class Daemon {
   };
   std::optional<PendingApply> pending_apply_;
   std::optional<EventLoop::TimerId> confirm_timer_;
+
+  // Until when the active ports' carrier is asked of the kernel (the second after a
+  // link notification, when the kernel would report a loss late).
+  MonoTime carrier_watch_until_{};
+  std::optional<EventLoop::TimerId> carrier_watch_timer_;
 
   std::optional<EventLoop::TimerId> wakeup_timer_;
   std::optional<EventLoop::TimerId> retry_timer_;

@@ -125,7 +125,9 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
     case Action::Type::kAnnounce: {
       const int ifindex = BridgeIfindex(action.bridge, observed);
       if (!ifindex) return Status::Error("bridge " + action.bridge + " not found");
-      return kernel_.Announce(action.ifindex, ifindex);
+      Status status = kernel_.Announce(action.ifindex, ifindex);
+      if (status) progress.unannounced_ports.erase(action.bridge);
+      return status;
     }
   }
   return Status::Error("unknown action");

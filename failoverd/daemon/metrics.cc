@@ -38,6 +38,12 @@ std::string Metrics::Exposition(const std::map<std::string, bool>& bridge_up,
   Header(out, "failoverd_firewall_restores_total", "counter",
          "Times table inet failoverd was reinstalled after someone else flushed or replaced it.");
   Sample(out, "failoverd_firewall_restores_total", "", "", std::to_string(firewall_restores));
+  Header(out, "failoverd_fast_failovers_total", "counter",
+         "Standbys attached at once (one netlink write) on an active port's carrier loss.");
+  Sample(out, "failoverd_fast_failovers_total", "", "", std::to_string(fast_failovers));
+  Header(out, "failoverd_early_carrier_losses_total", "counter",
+         "Carrier losses of active ports found by asking the kernel before its (batched) notification came.");
+  Sample(out, "failoverd_early_carrier_losses_total", "", "", std::to_string(early_carrier_losses));
   Header(out, "failoverd_failed_actions_total", "counter", "Kernel changes that failed.");
   Sample(out, "failoverd_failed_actions_total", "", "", std::to_string(failed_actions));
   if (last_failover_seconds) {

@@ -20,6 +20,8 @@ struct Metrics {
   uint64_t netlink_overflows = 0;  // times the kernel dropped link notifications (ENOBUFS)
   uint64_t firewall_restores = 0;  // table inet failoverd put back after someone else changed it
   uint64_t failed_actions = 0; // kernel changes that failed (and were retried)
+  uint64_t fast_failovers = 0;      // standbys attached at once on a carrier loss, before the re-read
+  uint64_t early_carrier_losses = 0;  // carrier losses found by asking the kernel before it reported them
   std::optional<double> last_failover_seconds;  // decision start to new port attached and announced
 
   // Gauges are passed in at exposition time: bridge -> up, NIC -> carrier.

@@ -76,7 +76,10 @@ class EventSources {
  private:
   void OnLinkEvents() {
     bool overflow = false;
-    const size_t events = links_.Drain(&overflow, kMaxDatagramsPerWakeup);
+    carriers_.clear();
+    const size_t events = links_.Drain(&overflow, kMaxDatagramsPerWakeup, &carriers_);
+    // A lost active port is replaced first (one netlink write); the rest follows.
+    daemon_.OnLinkNotifications(carriers_);
     if (overflow) {
       log_->warn("netlink event queue overflowed; re-reading every link");
       daemon_.NoteEventOverflow();
@@ -98,6 +101,7 @@ class EventSources {
   EventLoop& loop_;
   Daemon& daemon_;
   kernel::LinkMonitor links_;
+  std::vector<core::CarrierNote> carriers_;  // of the batch being handled
   kernel::UdevMonitor udev_;
   kernel::NftMonitor nft_;
   std::shared_ptr<spdlog::logger> log_;

@@ -2,6 +2,7 @@
 
 #include <libmnl/libmnl.h>
 #include <libudev.h>
+#include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -58,7 +59,7 @@ Status LinkMonitor::Open() {
   return Status::Ok();
 }
 
-size_t LinkMonitor::Drain(bool* overflow, size_t max_datagrams) {
+size_t LinkMonitor::Drain(bool* overflow, size_t max_datagrams, std::vector<core::CarrierNote>* carriers) {
   size_t messages = 0;
   if (!socket_) return messages;
   for (size_t datagrams = 0; datagrams < max_datagrams;) {
@@ -76,8 +77,15 @@ size_t LinkMonitor::Drain(bool* overflow, size_t max_datagrams) {
     ++datagrams;
     int remaining = static_cast<int>(received);
     for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buffer_.data()); NetlinkMessageFits(nlh, remaining);
-         nlh = mnl_nlmsg_next(nlh, &remaining))
-      if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) ++messages;
+         nlh = mnl_nlmsg_next(nlh, &remaining)) {
+      if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) continue;
+      ++messages;
+      if (carriers && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(ifinfomsg))) {
+        const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
+        const bool carrier = nlh->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_LOWER_UP) != 0;
+        carriers->push_back({ifi->ifi_index, carrier});
+      }
+    }
   }
   return messages;
 }

@@ -38,8 +38,10 @@ class LinkMonitor {
   // sysfs and udev reads of Read() made draining an overflowed socket take over a
   // second during a storm of link events). Reads at most `max_datagrams` (the socket
   // stays readable for the rest), so a decision is never held up by a long storm.
-  // Returns the number of link messages read; *overflow as for Read().
-  size_t Drain(bool* overflow, size_t max_datagrams);
+  // Returns the number of link messages read; *overflow as for Read(). With
+  // `carriers`, each message's carrier bit is appended to it in the kernel's order
+  // (the fast failover path acts on a loss before the re-dump).
+  size_t Drain(bool* overflow, size_t max_datagrams, std::vector<core::CarrierNote>* carriers = nullptr);
 
  private:
   mnl_socket* socket_ = nullptr;

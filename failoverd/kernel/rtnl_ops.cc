@@ -5,6 +5,8 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+// After <net/if.h>: its libc-compat part then adds only IFF_LOWER_UP and friends.
+#include <linux/if.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -116,6 +118,23 @@ Result<core::LinkInfo> RtnlOps::QueryLink(nlmsghdr* request, const std::string& 
   return Status::Error(what + ": no link in the kernel's answer");
 }
 
+Result<bool> RtnlOps::HasCarrier(int ifindex) {
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
+  PutLinkHeader(nlh, ifindex);
+  SkipStats(nlh);
+  std::vector<NetlinkMessage> replies;
+  const NetlinkReply reply = rtnl_.Request(nlh, &replies);
+  if (!reply.ok()) return ReplyStatus("ifindex " + std::to_string(ifindex) + ": get link", reply);
+  for (const NetlinkMessage& message : replies) {
+    const nlmsghdr* header = Header(message);
+    if (header->nlmsg_type != RTM_NEWLINK || header->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) continue;
+    const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(header));
+    if (ifi->ifi_index == ifindex) return (ifi->ifi_flags & IFF_LOWER_UP) != 0;
+  }
+  return Status::Error("ifindex " + std::to_string(ifindex) + ": no link in the kernel's answer");
+}
+
 Result<core::LinkInfo> RtnlOps::GetLink(int ifindex) {
   RequestBuffer buffer;
   nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
@@ -168,16 +187,17 @@ Status RtnlOps::SetLinkUp(int ifindex, bool up) {
 }
 
 Status RtnlOps::SetMaster(int ifindex, int master_ifindex) {
-  const std::string name = NameOf(ifindex);
-  const std::string master = master_ifindex ? NameOf(master_ifindex) : "";
   RequestBuffer buffer;
   nlmsghdr* nlh = StartRequest(buffer, RTM_SETLINK, 0);
   PutLinkHeader(nlh, ifindex);
   // IFLA_MASTER 0 releases the link from whatever bridge it is in.
   mnl_attr_put_u32(nlh, IFLA_MASTER, static_cast<uint32_t>(master_ifindex));
-  const std::string what =
-      master_ifindex ? name + ": set master " + master : name + ": release from bridge";
-  Status status = ChangeLink(nlh, what);
+  // The request goes first: on a failover every microsecond before it is outage, and
+  // the names are only for the log.
+  const NetlinkReply reply = rtnl_.Request(nlh);
+  const std::string name = NameOf(ifindex);
+  const std::string master = master_ifindex ? NameOf(master_ifindex) : "";
+  Status status = ReplyStatus(master_ifindex ? name + ": set master " + master : name + ": release from bridge", reply);
   if (status.ok()) {
     if (master_ifindex)
       log_->info("{}: enslaved to {}", name, master);

@@ -39,6 +39,7 @@ class RtnlOps final : public core::KernelOps {
   Status Open();
 
   Result<std::vector<core::LinkInfo>> DumpLinks() override;
+  Result<bool> HasCarrier(int ifindex) override;
   Status SetLinkName(int ifindex, const std::string& name) override;
   Status SetLinkUp(int ifindex, bool up) override;
   Status SetMaster(int ifindex, int master_ifindex) override;

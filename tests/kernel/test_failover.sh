@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Failover in active-backup mode: the active NIC of eth0 loses carrier, the standby is
-# enslaved at once, a gratuitous ARP for the bridge's address goes out of the new port,
+# enslaved at once (the fast path: one write before the links are re-read), a gratuitous ARP for the bridge's address goes out of the new port,
 # and the peer reaches the server again. At every check exactly one NIC is a port.
 set -euo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
@@ -86,5 +86,10 @@ ok "peer pings 192.0.2.9 after the second failover"
 lab_ctl metrics >"$T/metrics.txt" || fail "failoverctl metrics failed"
 assert_cmd "metrics count both failovers of eth0" grep -qx 'failoverd_failovers_total{bridge="eth0"} 2' "$T/metrics.txt"
 assert_cmd "metrics give the last failover's duration" grep -Eq '^failoverd_last_failover_duration_seconds [0-9.]+$' "$T/metrics.txt"
+# Both switches were made by the fast path: the standby attached by one write on the
+# carrier-loss report (or on asking the kernel), before the links were re-read.
+assert_cmd "metrics: both failovers took the fast path" grep -qx 'failoverd_fast_failovers_total 2' "$T/metrics.txt"
+grep -E "attached at once, [0-9]+ us after" "$LAB_DAEMON_LOG" >/dev/null || fail "the log does not show the fast path"
+ok "daemon log: $(grep -E -m1 'attached at once' "$LAB_DAEMON_LOG" | sed 's/^.*\] //')"
 lab_daemon_stop
 check_one_port "$n1" "after SIGTERM"

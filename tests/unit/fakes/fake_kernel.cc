@@ -53,6 +53,14 @@ Result<std::vector<core::LinkInfo>> FakeKernel::DumpLinks() {
   return out;
 }
 
+Result<bool> FakeKernel::HasCarrier(int ifindex) {
+  ++carrier_queries;
+  if (ShouldFail("carrier")) return Status::Error("get link: injected failure");
+  auto it = links_.find(ifindex);
+  if (it == links_.end()) return Status::Error("ifindex " + std::to_string(ifindex) + ": get link: No such device");
+  return it->second.carrier;
+}
+
 Status FakeKernel::SetLinkName(int ifindex, const std::string& name) {
   if (ShouldFail("rename")) return Status::Error("injected failure");
   auto& link = links_.at(ifindex);

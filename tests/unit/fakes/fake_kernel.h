@@ -30,6 +30,7 @@ class FakeKernel final : public core::KernelOps {
   void FailNext(const std::string& op) { fail_next_ = op; }
 
   Result<std::vector<core::LinkInfo>> DumpLinks() override;
+  Result<bool> HasCarrier(int ifindex) override;  // counted in carrier_queries, not in calls()
   Status SetLinkName(int ifindex, const std::string& name) override;
   Status SetLinkUp(int ifindex, bool up) override;
   Status SetMaster(int ifindex, int master_ifindex) override;
@@ -45,6 +46,7 @@ class FakeKernel final : public core::KernelOps {
 
   std::map<int, std::vector<std::string>> addresses;  // ifindex -> "192.0.2.9/24"
   std::vector<std::string> prepared;                  // NIC names given PrepareNic
+  int carrier_queries = 0;                            // HasCarrier calls
 
  private:
   bool ShouldFail(const std::string& op);
