@@ -21,6 +21,8 @@ class Samples {
 
   double Median() const { return Quantile(0.5); }
   double P99() const { return Quantile(0.99); }
+  double Max() const { return values_.empty() ? 0 : *std::max_element(values_.begin(), values_.end()); }
+  const std::vector<double>& values() const { return values_; }
 
   // Nearest rank: the ceil(q * n)-th smallest sample (no interpolation, so every
   // number printed was really measured; with fewer than 100 samples the p99 is
