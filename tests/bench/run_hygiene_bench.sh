@@ -22,6 +22,10 @@ pid=$(lab_daemon_main_pid)
 ctx() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/ {s += $2} END {print s}' /proc/$pid/status; }
 fds() { ls /proc/$pid/fd | wc -l; }
 rss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status; }
+# After any link event the daemon asks the kernel for the active ports' carrier every
+# millisecond for 1.1 s (the kernel may report a loss up to 1 s late); idle is what
+# comes after that, so counting starts 2 s after the last change.
+sleep 2
 c0=$(ctx); f0=$(fds); r0=$(rss); t0=$(date +%s)
 sleep "${IDLE_S:-30}"  # measuring idle: the point is to let time pass with nothing to do
 c1=$(ctx); f1=$(fds); r1=$(rss)
