@@ -19,7 +19,9 @@ peer_pkgs=(iproute2 iputils-ping arping tcpdump nftables procps util-linux perl
   ndisc6   # test_identify_quarantine: IPv6 neighbour solicitations from a peer host
   python3  # test_sd_notify: a stand-in for systemd's NOTIFY_SOCKET
   socat    # test_socket_protocol: the control socket driven without failoverctl, as the README shows
-  coreutils)
+  coreutils
+  # tests/vm: a Debian guest under QEMU, its image built from Debian's packages
+  qemu-system-x86 debootstrap cpio xz-utils e2fsprogs systemd)
 
 # The peer daemons are only ever started by the kernel tests, by hand, inside lab
 # namespaces. Their packages enable them at boot (systemd unit and rc.d links), which on

@@ -36,6 +36,13 @@ src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
 for zone in "$src"/firewall/zones/*.nft; do [[ ${zone##*/} == lan.nft ]] || expect "/etc/failoverd/zones/${zone##*/}" 644; done
 expect /etc/failoverd/zones/lan.nft 644
 for example in "$src"/policy/examples/*.toml; do expect "/usr/share/doc/failoverd/examples/${example##*/}" 644; done
+# The state directory exists from the install on: the udev rule names NICs at the first boot,
+# before failoverd.service has ever run (tests/vm shows it on a real boot).
+if [[ -d $dest/var/lib/failoverd ]]; then
+  [[ $(stat -c %a "$dest/var/lib/failoverd") == 755 ]] || fail "/var/lib/failoverd has mode $(stat -c %a "$dest/var/lib/failoverd"), expected 755"
+else
+  fail "/var/lib/failoverd was not installed"
+fi
 [[ ! -e $dest/etc/failoverd/policy.toml ]] || fail "a live /etc/failoverd/policy.toml was installed"
 [[ ! -e $dest/usr/sbin/failoverctl ]] || fail "failoverctl was installed in sbin as well as bin"
 
