@@ -75,6 +75,8 @@ ping_outage() {  # NAME FROM
 # Peers probing the guest's addresses from before QEMU starts: a TCP connect every 20 ms
 # to each port (port_prober.py), and a ping every 50 ms.
 start_boot_probes() {  # BOOT
+  lab_capture lan "cap-lan-$1"
+  lab_capture wan "cap-wan-$1"
   lab_bg "probe-lan-$1" lab_in langw python3 "$PROBER" probe --interval-ms 20 --timeout-ms 500 \
     192.0.2.9,2001:db8:1::9 22,80,8080
   PROBE_LAN_PID=$LAB_BG_PID
@@ -99,6 +101,18 @@ check_boot_probes() {  # BOOT
   [[ ${lan#* } == 0 ]] || fail "$b: the guest answered ${lan#* } lan probes on ports zone lan drops: $(grep -E ' (80|8080) (open|refused) ' "$T/probe-lan-$b.out" | head -n 3)"
   [[ ${wan#* } == 0 ]] || fail "$b: the guest answered ${wan#* } wan probes, zone external allows none: $(grep -E ' (open|refused) ' "$T/probe-wan-$b.out" | head -n 3)"
   ok "$b: ${lan% *} lan and ${wan% *} wan TCP probes from before the first instruction to full service: no answer the zones do not allow (lan SSH answered, as zone lan allows)"
+  # The same from the switches, whatever the probers' timeouts: every TCP segment or ICMP
+  # error the guest sent during the boot. Only lan SSH answers may be there.
+  lab_capture_stop "cap-lan-$b"
+  lab_capture_stop "cap-wan-$b"
+  local guest_lan="(src host 192.0.2.9 or src host 2001:db8:1::9)" ssh bad_lan bad_wan
+  ssh=$(lab_capture_count "cap-lan-$b" "$guest_lan and tcp src port 22")
+  bad_lan=$(lab_capture_count "cap-lan-$b" "$guest_lan and ((tcp and not tcp src port 22) or icmp[icmptype] == icmp-unreach or (icmp6 and ip6[40] == 1))")
+  bad_wan=$(lab_capture_count "cap-wan-$b" "src host 198.51.100.9 and (tcp or icmp[icmptype] == icmp-unreach)")
+  ((ssh > 0)) || fail "$b: the lan capture holds no SSH answer from the guest: it proves nothing"
+  ((bad_lan == 0 && bad_wan == 0)) ||
+    fail "$b: the switches saw forbidden answers from the guest: $(lab_capture_lines "cap-lan-$b" "$guest_lan and tcp and not tcp src port 22" | head -n 2) $(lab_capture_lines "cap-wan-$b" "src host 198.51.100.9 and tcp" | head -n 2)"
+  ok "$b: the switch captures hold $ssh lan SSH answers from the guest and no other TCP segment or ICMP error from it"
 }
 
 # failoverd never crashed or was restarted in this boot, and no sanitizer spoke (the test
