@@ -20,7 +20,6 @@ VM_BOOT=""                  # name of the current boot (console-$VM_BOOT.log)
 VM_QMP=""
 VM_AGENT=""
 declare -A VM_NIC_MAC=()    # QEMU device id (nicN) -> MAC
-declare -A VM_NIC_SLOT=()   # device id -> pcie-root-port index
 
 vm_py() { python3 "$VM_DIR/vm.py" "$@"; }
 
@@ -63,7 +62,7 @@ vm_boot() {  # NAME SPEC...
   done
   for spec in "$@"; do
     id=${spec%%=*}; mac=${spec#*=}; mac=${mac%@*}
-    VM_NIC_MAC[$id]=$mac; VM_NIC_SLOT[$id]=${id#nic}
+    VM_NIC_MAC[$id]=$mac
     vm_tap_create "$id"
     args+=(-netdev "tap,id=n-$id,ifname=$(vm_tap_name "$id"),script=no,downscript=no"
       -device "virtio-net-pci,id=$id,netdev=n-$id,mac=$mac,bus=rp${id#nic}")
@@ -133,7 +132,7 @@ vm_unplug() {  # ID
 # Plugs a new card ID with MAC into its free slot, cabled to SWITCH.
 vm_plug() {  # ID MAC SWITCH
   local id=$1
-  VM_NIC_MAC[$id]=$2; VM_NIC_SLOT[$id]=${id#nic}
+  VM_NIC_MAC[$id]=$2
   vm_tap_create "$id"
   vm_qmp netdev_add "{\"type\": \"tap\", \"id\": \"n-$id\", \"ifname\": \"$(vm_tap_name "$id")\", \"script\": \"no\", \"downscript\": \"no\"}" >/dev/null ||
     fail "netdev_add for $id failed"

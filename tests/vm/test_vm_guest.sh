@@ -175,7 +175,7 @@ ok "b1: failoverd READY, eth0 active $(vm_active_of eth0), eth1 active $(vm_acti
 check_boot_probes b1
 check_boot b1
 declare -A NAME_B1=()
-for mac in "$M1" "$M2" "$M3" "$M4"; do NAME_B1[$mac]=$(nic_field "$mac" .name); done
+for mac in "$M1" "$M2"; do NAME_B1[$mac]=$(nic_field "$mac" .name); done
 br_before=$(vm_run 'ip -j addr show dev eth0; ip -j addr show dev eth1' | jq -c -s '[.[][] | {ifname, address, addrs: [.addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen)"] | sort}]')
 
 # ---- carrier: set_link off on eth0's active NIC --------------------------------------------
