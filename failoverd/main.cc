@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
     if (zones == 0) std::printf("%s: ok\n", policy_path.c_str());
     return zones;
   }
-  if (migrate) {
-    std::fprintf(stderr, "failoverd: --migrate is not implemented in this version\n");
-    return 1;
+  if (confirm_seconds <= 0) {
+    std::fprintf(stderr, "failoverd: --confirm needs a number of seconds above 0\n");
+    return 2;
   }
   if (dry_run) {
     if (failoverd::CheckZones(policy) != 0) return 2;
@@ -62,5 +62,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "failoverd: zone problems; nothing was changed\n");
     return 2;
   }
-  return failoverd::RunDaemon(start.policy, policy_path, start.message);
+  return failoverd::RunDaemon(start.policy, policy_path, start.message, {migrate, confirm_seconds});
 }

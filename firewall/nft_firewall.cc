@@ -94,6 +94,23 @@ Result<std::string> NftFirewall::ListJson(const std::string& command) {
   return std::string(output == nullptr ? "" : output);
 }
 
+Result<std::string> NftFirewall::TableText() {
+  // `list tables` succeeds with or without our table; `list table` would fail without it.
+  Result<std::string> tables = ListJson(std::string("list tables ") + kTableFamily);
+  if (!tables.ok()) return Status::Error("cannot list tables: " + tables.message());
+  nlohmann::json json = nlohmann::json::parse(*tables, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array())
+    return Status::Error("nft: unexpected JSON listing of tables");
+  bool present = false;
+  for (const auto& item : json["nftables"])
+    if (item.contains("table") && item["table"].value("name", "") == kTableName) present = true;
+  if (!present) return std::string();
+  if (Status listed = Run(std::string("list table ") + kTableFamily + " " + kTableName, /*dry_run=*/false); !listed.ok())
+    return Status::Error("cannot list table: " + listed.message());
+  const char* output = nft_ctx_get_output_buffer(ctx_.get());
+  return std::string(output == nullptr ? "" : output);
+}
+
 Result<std::vector<nlohmann::json>> NftFirewall::OurChains() {
   // `list chains inet` succeeds whether or not our table exists, unlike
   // `list chain ...`, whose "No such file or directory" would have to be told

@@ -19,6 +19,7 @@ peer_pkgs=(iproute2 iputils-ping arping tcpdump nftables procps util-linux perl
   ndisc6   # test_identify_quarantine: IPv6 neighbour solicitations from a peer host
   python3  # test_sd_notify: a stand-in for systemd's NOTIFY_SOCKET
   socat    # test_socket_protocol: the control socket driven without failoverctl, as the README shows
+  dropbear-bin  # tests/lab/ssh.sh: an SSH server and client inside lab namespaces (no service of its own)
   coreutils
   # tests/vm: a Debian guest under QEMU, its image built from Debian's packages
   qemu-system-x86 debootstrap cpio xz-utils e2fsprogs systemd)

@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
   std::string problem;
   // Reads the links and picks the name; runs with the lock held.
   auto choose = [&](failoverd::StateStore& state) {
+    // A conversion of this live host that is under way or was rolled back: the NICs
+    // keep the names the host gave them until `failoverd --migrate` is confirmed.
+    if (state.Section("pending_migration").is_object() || state.Section("migration_declined").is_object()) return;
     auto links = rtnl.DumpLinks();
     if (!links) {
       problem = "cannot read links: " + links.message();

@@ -414,6 +414,7 @@ nlohmann::json Daemon::StatusJson() const {
                     {"zero_phase", zero_phase_}}},
       {"isolated", overrides_.isolated},
       {"pending_apply", PendingApplyJson()},
+      {"pending_migration", migration_hook_.status ? migration_hook_.status() : nlohmann::json()},
   };
 }
 

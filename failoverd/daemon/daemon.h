@@ -5,6 +5,7 @@
 // Wiring it to real sockets is runner.cc's job.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,6 +87,14 @@ class Daemon {
   // previous policy comes back unless Confirm() is called in time, also across a restart.
   Result<nlohmann::json> ApplyFile(const std::string& file, int confirm_seconds);
   Result<std::string> Confirm();
+  // A conversion of a live host under way (runner.cc, migration.h): `confirm` ends
+  // its window (nullopt when nothing is pending), `status` describes it (null when
+  // nothing is pending). `failoverctl confirm` confirms it with everything else.
+  struct MigrationHook {
+    std::function<std::optional<std::string>()> confirm;
+    std::function<nlohmann::json()> status;
+  };
+  void SetMigrationHook(MigrationHook hook) { migration_hook_ = std::move(hook); }
 
   // nftables changed (anyone's commit): reads table inet failoverd back and, if it
   // was flushed, replaced or lost a zone, reinstalls the zero phase with every
@@ -168,6 +177,7 @@ class Daemon {
     std::chrono::system_clock::time_point deadline;
   };
   std::optional<PendingApply> pending_apply_;
+  MigrationHook migration_hook_;
   std::optional<EventLoop::TimerId> confirm_timer_;
 
   // Until when the active ports' carrier is asked of the kernel (the second after a

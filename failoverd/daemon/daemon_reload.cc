@@ -208,7 +208,12 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
 }
 
 Result<std::string> Daemon::Confirm() {
-  if (!pending_apply_) return Status::Error("nothing is waiting for confirmation");
+  std::optional<std::string> migration = migration_hook_.confirm ? migration_hook_.confirm() : std::nullopt;
+  if (migration) events_.Add(clock_.WallNow(), "migrate", *migration);
+  if (!pending_apply_) {
+    if (migration) return *migration;
+    return Status::Error("nothing is waiting for confirmation");
+  }
   if (confirm_timer_) loop_.CancelTimer(*confirm_timer_);
   confirm_timer_.reset();
   const std::string message = "apply of " + pending_apply_->file + " confirmed";
@@ -217,7 +222,7 @@ Result<std::string> Daemon::Confirm() {
   if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
   events_.Add(clock_.WallNow(), "policy", message);
   log_->info("{}", message);
-  return message;
+  return migration ? *migration + "; " + message : message;
 }
 
 Status Daemon::RestorePreviousPolicy(const std::string& why) {

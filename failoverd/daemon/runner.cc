@@ -14,6 +14,7 @@
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/logging.h"
+#include "failoverd/daemon/migration.h"
 #include "failoverd/daemon/overrides_json.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/link_monitor.h"
@@ -109,7 +110,8 @@ class EventSources {
 
 }  // namespace
 
-int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note) {
+int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note,
+              const MigrateOptions& migrate) {
   auto log = GetLogger("daemon");
   SystemClock clock;
   EventLoop loop(clock);
@@ -123,6 +125,17 @@ int RunDaemon(const policy::Policy& policy, const std::string& policy_path, cons
     return 1;
   }
   firewall::NftFirewall firewall;
+  // A conversion of a live host is judged and recorded before anything changes.
+  Migration migration(policy, ReadMachineId(), kernel_ops, firewall);
+  if (std::string leftover; migration.UndoLeftover(leftover)) {
+    log->critical("{}; failoverd stops here (run `failoverd --migrate` to convert again)", leftover);
+    return kExitNotConverted;
+  }
+  auto converting = migration.Begin(migrate.requested, migrate.confirm_seconds);
+  if (!converting) {
+    log->critical("{}", converting.message());
+    return kExitNotConverted;
+  }
   Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe);
   daemon.SetPolicyPath(policy_path);
   if (!startup_note.empty()) {
@@ -138,7 +151,33 @@ int RunDaemon(const policy::Policy& policy, const std::string& policy_path, cons
   }
   if (Status ok = daemon.Start(); !ok) {
     log->critical("{}", ok.message());
+    if (migration.pending()) (void)migration.RollBack("failoverd could not start: " + ok.message());
     return 1;
+  }
+  bool not_confirmed = false;
+  std::optional<EventLoop::TimerId> migration_timer;
+  if (*converting) {
+    if (Status carried = migration.CarryOver(); !carried) {
+      log->critical("conversion failed: {}", carried.message());
+      (void)migration.RollBack("conversion failed: " + carried.message());
+      return kExitNotConverted;
+    }
+    const auto left = migration.deadline() - clock.WallNow();
+    migration_timer = loop.AddTimer(clock.Now() + std::chrono::duration_cast<MonoTime::duration>(left), [&] {
+      migration_timer.reset();
+      not_confirmed = true;
+      loop.Stop();
+    });
+    daemon.events().Add(clock.WallNow(), "migrate",
+                        "conversion started; rolled back at " + FormatRfc3339(migration.deadline()) +
+                            " unless `failoverctl confirm` comes first");
+    daemon.SetMigrationHook({[&]() -> std::optional<std::string> {
+                               auto confirmed = migration.Confirm();
+                               if (confirmed && migration_timer) loop.CancelTimer(*migration_timer);
+                               migration_timer.reset();
+                               return confirmed;
+                             },
+                             [&] { return migration.StatusJson(); }});
   }
 
   ControlServer control(loop, clock, policy.daemon.control_socket, policy.daemon.control_group,
@@ -180,12 +219,17 @@ int RunDaemon(const policy::Policy& policy, const std::string& policy_path, cons
 
   sd_notify(0, "READY=1");
   log->info("ready: {} bridge(s), control socket {}", policy.bridges.size(), policy.daemon.control_socket);
-  if (Status ok = loop.Run(); !ok) {
-    log->critical("{}", ok.message());
-    return 1;
-  }
+  Status ran = loop.Run();
+  if (!ran) log->critical("{}", ran.message());
   daemon.events().SetListener(nullptr);
-  return 0;
+  if (migration.pending()) {
+    // Not confirmed in time, or stopped inside the window: the host goes back.
+    const std::string why = not_confirmed ? "not confirmed within " + std::to_string(migrate.confirm_seconds) + " s"
+                                          : "failoverd stopped inside the confirm window";
+    (void)migration.RollBack(why);
+    return kExitNotConverted;
+  }
+  return ran ? 0 : 1;
 }
 
 int PrintDryRun(const policy::Policy& policy) {

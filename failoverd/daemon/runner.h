@@ -12,7 +12,16 @@ namespace failoverd {
 // Runs the daemon; returns the process exit code.
 // `policy_path`: the file `reload` and SIGHUP re-read and `apply` replaces.
 // `startup_note`: what UndoUnconfirmedApply did, logged and recorded in events ("" for nothing).
-int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note = "");
+// `failoverd --migrate [--confirm SECONDS]` (migration.h). Without --migrate a
+// conversion still starts, with the default window, on a host whose NIC named like
+// a bridge carries addresses — unless one was rolled back before.
+struct MigrateOptions {
+  bool requested = false;
+  int confirm_seconds = 120;
+};
+
+int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note = "",
+              const MigrateOptions& migrate = {});
 
 // Prints what the daemon would change on this host now (renames, bridges,
 // attachments, firewall) without changing anything; returns the exit code.

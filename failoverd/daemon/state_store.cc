@@ -216,6 +216,30 @@ bool StateStore::SetName(const MacAddress& identity, const std::string& name) {
   return true;
 }
 
+Status StateStore::ForgetNames(const std::vector<MacAddress>& identities) {
+  if (Status made = MakeDirs(state_dir_); !made) return made;
+  ExclusiveLock lock;
+  if (Status locked = lock.Acquire(lock_path()); !locked) return locked;
+  auto file = ReadFile(/*corrupt_is_empty=*/true);
+  if (!file) return file.status();
+  for (const auto& identity : identities) my_names_.erase(identity);
+  Rebase(std::move(file).value());
+  nlohmann::json& nics = doc_["nics"];
+  for (const auto& identity : identities) {
+    const std::string key = identity.ToString();
+    if (!nics.contains(key)) continue;
+    nics[key].erase("name");
+    if (nics[key].empty()) nics.erase(key);
+  }
+  names_ = FieldOfNics(nics, "name");
+  doc_["version"] = kVersion;
+  if (Status written = WriteFileAtomically(path(), doc_.dump(2) + "\n"); !written) return written;
+  my_names_.clear();
+  my_networks_.clear();
+  my_sections_.clear();
+  return Status::Ok();
+}
+
 bool StateStore::SetNetwork(const MacAddress& identity, const std::string& network) {
   auto it = networks_.find(identity);
   if (it != networks_.end() && it->second == network) return false;

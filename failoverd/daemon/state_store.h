@@ -65,6 +65,10 @@ class StateStore {
   const std::map<MacAddress, std::string>& names() const { return names_; }
   // Records a NIC's name; returns true if that changed anything.
   bool SetName(const MacAddress& identity, const std::string& name);
+  // Removes the names of `identities` from state.json at once (one locked
+  // read-modify-write, with this store's other changes): a rolled-back conversion
+  // takes back the names it gave, so nothing renames those NICs at the next boot.
+  Status ForgetNames(const std::vector<MacAddress>& identities);
   // The last network (bridge name) each NIC was identified on, for require = "remembered".
   const std::map<MacAddress, std::string>& networks() const { return networks_; }
   bool SetNetwork(const MacAddress& identity, const std::string& network);

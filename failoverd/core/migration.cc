@@ -1,0 +1,111 @@
+#include "failoverd/core/migration.h"
+
+#include <set>
+
+#include "failoverd/core/nic_match.h"
+
+namespace failoverd::core {
+
+namespace {
+
+// DHCP clients that take the interface as an argument; with no interface
+// argument at all, dhclient and dhcpcd configure every interface.
+const std::set<std::string> kDhcpClients = {"dhclient", "dhcpcd", "udhcpc", "dhcpcd-bin", "pump", "odhcp6c"};
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The DHCP client named in argv (argv[0], or the script an interpreter runs), "" if none.
+std::string DhcpClientOf(const ProcessFact& process) {
+  for (size_t i = 0; i < process.argv.size() && i < 2; ++i)
+    if (kDhcpClients.count(BaseName(process.argv[i]))) return BaseName(process.argv[i]);
+  return "";
+}
+
+bool NamesInterface(const ProcessFact& process, const std::string& nic) {
+  for (size_t i = 1; i < process.argv.size(); ++i) {
+    const std::string& arg = process.argv[i];
+    if (arg == nic || arg.ends_with("." + nic + ".pid") || arg.ends_with("." + nic + ".leases")) return true;
+  }
+  return false;
+}
+
+// Whether the client was given any interface at all (without one, dhclient and
+// dhcpcd configure every interface). Options start with '-'; the files given to
+// -pf/-lf/-cf/-sf are not interfaces.
+bool NamesAnyInterface(const ProcessFact& process) {
+  static const std::set<std::string> kOptionsWithValue = {"-pf", "-lf", "-cf", "-sf", "-s", "-p"};
+  for (size_t i = 1; i < process.argv.size(); ++i) {
+    const std::string& arg = process.argv[i];
+    if (kDhcpClients.count(BaseName(arg))) continue;  // the client itself, run by an interpreter
+    if (!arg.starts_with("-")) return true;
+    if (kOptionsWithValue.count(arg)) ++i;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<MigrationCandidate> FindMigrationCandidates(const policy::Policy& policy, const ObservedState& observed,
+                                                        const std::map<int, std::vector<AddressFact>>& addresses) {
+  std::vector<MigrationCandidate> out;
+  for (const auto& bridge : policy.bridges) {
+    const LinkInfo* link = observed.FindByName(bridge.name);
+    if (!link || link->is_bridge() || !IsManagedNic(policy.nics, *link)) continue;
+    auto facts = addresses.find(link->ifindex);
+    if (facts == addresses.end()) continue;
+    MigrationCandidate candidate{bridge.name, link->ifindex, link->mac, {}};
+    for (const auto& fact : facts->second)
+      if (!fact.link_local) candidate.addresses.push_back(fact.prefix);
+    if (!candidate.addresses.empty()) out.push_back(std::move(candidate));
+  }
+  return out;
+}
+
+std::string ManagerProblem(const std::string& nic, const std::vector<AddressFact>& addresses,
+                           const ManagerFacts& managers) {
+  for (const auto& process : managers.processes) {
+    const std::string client = DhcpClientOf(process);
+    if (client.empty()) continue;
+    if (NamesInterface(process, nic) || !NamesAnyInterface(process))
+      return nic + " is driven by a DHCP client (" + client + ", pid " + std::to_string(process.pid) +
+             "), which would keep configuring the NIC after it became a bridge port. Give " + nic +
+             " a static address first (e.g. `iface " + nic + " inet static` in /etc/network/interfaces, "
+             "with the address the DHCP server reserved), stop the client, then convert";
+  }
+  for (const auto& address : addresses) {
+    if (address.permanent || address.link_local) continue;
+    return nic + ": address " + address.prefix.ToString() + " has a lease lifetime (valid " +
+           std::to_string(address.valid_lft) + " s): it was set by a DHCP client or by router advertisements, "
+           "which would keep renewing it on the NIC. Make it a static address first, then convert";
+  }
+  if (managers.networkd_state && *managers.networkd_state != "unmanaged" && *managers.networkd_state != "")
+    return nic + " is managed by systemd-networkd (state " + *managers.networkd_state +
+           "). Set `Unmanaged=yes` for it in a .network file (or stop systemd-networkd), then convert";
+  if (managers.nm_managed && *managers.nm_managed)
+    return nic + " is managed by NetworkManager. Run `nmcli device set " + nic +
+           " managed no` (and keep it so in NetworkManager.conf), then convert";
+  return "";
+}
+
+std::string DecisionProblem(const Decision& decision, const ObservedState& observed,
+                            const MigrationCandidate& candidate) {
+  const BridgeDecision* bridge = decision.FindBridge(candidate.bridge);
+  if (!bridge) return candidate.bridge + " is not a bridge of the policy";
+  if (bridge->active != candidate.ifindex) {
+    const LinkInfo* chosen = bridge->active ? observed.Find(bridge->active) : nullptr;
+    return "the policy would not keep the NIC now named " + candidate.bridge + " (MAC " + candidate.mac.ToString() +
+           ") as the port of bridge " + candidate.bridge + ": " +
+           (chosen ? chosen->name + " would be chosen" : "no NIC would be") + " (" + bridge->reason +
+           "). List that NIC first in the bridge's ports, e.g. { mac = \"" + candidate.mac.ToString() + "\" }";
+  }
+  if (bridge->mac != candidate.mac)
+    return "bridge " + candidate.bridge + " would get MAC " + bridge->mac.ToString() + ", not the NIC's " +
+           candidate.mac.ToString() + ": neighbours' ARP caches and DHCP reservations would no longer match. " +
+           "Set mac = \"inherit\" (with this NIC first in ports) or mac = \"" + candidate.mac.ToString() + "\"";
+  return "";
+}
+
+}  // namespace failoverd::core

@@ -1,0 +1,320 @@
+#include "failoverd/kernel/host_snapshot.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <net/if.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "failoverd/kernel/sysctl.h"
+
+namespace failoverd::kernel {
+
+namespace {
+
+std::string ToHex(const NetlinkMessage& message) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  const size_t length = message.size() >= sizeof(nlmsghdr) ? Header(message)->nlmsg_len : 0;
+  for (size_t i = 0; i < length && i < message.size(); ++i) {
+    out += kDigits[message[i] >> 4];
+    out += kDigits[message[i] & 0xf];
+  }
+  return out;
+}
+
+std::optional<NetlinkMessage> FromHex(const std::string& text, uint16_t type) {
+  if (text.size() % 2 != 0 || text.size() < 2 * sizeof(nlmsghdr)) return std::nullopt;
+  NetlinkMessage bytes;
+  for (size_t i = 0; i < text.size(); i += 2) {
+    const std::string pair = text.substr(i, 2);
+    if (pair.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+    bytes.push_back(static_cast<uint8_t>(std::stoi(pair, nullptr, 16)));
+  }
+  const auto* nlh = reinterpret_cast<const nlmsghdr*>(bytes.data());
+  if (nlh->nlmsg_len != bytes.size() || nlh->nlmsg_type != type) return std::nullopt;
+  return CopyNetlinkMessage(nlh);  // aligned and padded like a received one
+}
+
+using RouteAttributes = std::array<const nlattr*, RTA_MAX + 1>;
+
+int CollectRouteAttribute(const nlattr* attr, void* data) {
+  auto* table = static_cast<RouteAttributes*>(data);
+  const uint16_t type = mnl_attr_get_type(attr);
+  if (type < table->size()) (*table)[type] = attr;
+  return MNL_CB_OK;
+}
+
+bool ParseRoute(const NetlinkMessage& message, const rtmsg** rtm, RouteAttributes& attrs) {
+  const nlmsghdr* nlh = Header(message);
+  if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(rtmsg)) return false;
+  *rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  attrs.fill(nullptr);
+  return mnl_attr_parse(nlh, sizeof(rtmsg), CollectRouteAttribute, &attrs) >= 0;
+}
+
+uint32_t RouteTable(const rtmsg* rtm, const RouteAttributes& attrs) {
+  if (attrs[RTA_TABLE] && mnl_attr_get_payload_len(attrs[RTA_TABLE]) >= sizeof(uint32_t))
+    return mnl_attr_get_u32(attrs[RTA_TABLE]);
+  return rtm->rtm_table;
+}
+
+std::string ReadLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// One link's attributes from an RTM_NEWLINK message.
+struct LinkFacts {
+  std::string name;
+  std::string kind;
+  MacAddress mac;
+  bool up = false;
+  int master = 0;
+};
+
+int CollectLinkAttribute(const nlattr* attr, void* data) {
+  auto* table = static_cast<std::array<const nlattr*, IFLA_MAX + 1>*>(data);
+  const uint16_t type = mnl_attr_get_type(attr);
+  if (type < table->size()) (*table)[type] = attr;
+  return MNL_CB_OK;
+}
+
+int CollectInfoAttribute(const nlattr* attr, void* data) {
+  if (mnl_attr_get_type(attr) == IFLA_INFO_KIND) *static_cast<const nlattr**>(data) = attr;
+  return MNL_CB_OK;
+}
+
+Result<LinkFacts> QueryLink(NetlinkRequester& rtnl, int ifindex) {
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  std::vector<NetlinkMessage> replies;
+  const NetlinkReply reply = rtnl.Request(nlh, &replies);
+  if (!reply.ok()) return ReplyStatus("link " + std::to_string(ifindex), reply);
+  if (replies.empty()) return Status::Error("link " + std::to_string(ifindex) + ": no answer");
+  const nlmsghdr* answer = Header(replies.front());
+  const auto* info = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(answer));
+  std::array<const nlattr*, IFLA_MAX + 1> attrs{};
+  if (mnl_attr_parse(answer, sizeof(ifinfomsg), CollectLinkAttribute, &attrs) < 0 || !attrs[IFLA_IFNAME])
+    return Status::Error("link " + std::to_string(ifindex) + ": unreadable answer");
+  LinkFacts facts;
+  facts.name = mnl_attr_get_str(attrs[IFLA_IFNAME]);
+  facts.up = (info->ifi_flags & IFF_UP) != 0;
+  if (attrs[IFLA_MASTER]) facts.master = static_cast<int>(mnl_attr_get_u32(attrs[IFLA_MASTER]));
+  if (attrs[IFLA_ADDRESS] && mnl_attr_get_payload_len(attrs[IFLA_ADDRESS]) == 6)
+    std::memcpy(facts.mac.bytes.data(), mnl_attr_get_payload(attrs[IFLA_ADDRESS]), 6);
+  if (attrs[IFLA_LINKINFO]) {
+    const nlattr* kind = nullptr;
+    mnl_attr_parse_nested(attrs[IFLA_LINKINFO], CollectInfoAttribute, &kind);
+    if (kind) facts.kind = mnl_attr_get_str(kind);
+  }
+  return facts;
+}
+
+Result<std::vector<NetlinkMessage>> DumpAll(NetlinkRequester& rtnl, uint16_t type, size_t header_size) {
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, type, 0);
+  auto* family = static_cast<uint8_t*>(mnl_nlmsg_put_extra_header(nlh, header_size));
+  *family = AF_UNSPEC;  // the first byte of ifaddrmsg and rtmsg alike
+  std::vector<NetlinkMessage> messages;
+  const NetlinkReply reply = rtnl.Dump(nlh, &messages);
+  if (!reply.ok()) return ReplyStatus(type == RTM_GETADDR ? "address dump" : "route dump", reply);
+  return messages;
+}
+
+Result<int> Replay(NetlinkRequester& rtnl, const std::vector<NetlinkMessage>& messages, int from, int ifindex,
+                   const char* what) {
+  int added = 0;
+  for (const auto& message : messages) {
+    if (from != 0 && RouteOutputInterface(message) != from) continue;
+    const NetlinkReply reply = rtnl.Request(ReplayOn(message, ifindex));
+    if (reply.error == -EEXIST) continue;
+    if (!reply.ok()) return ReplyStatus(std::string(what) + " " + std::to_string(added + 1), reply);
+    ++added;
+  }
+  return added;
+}
+
+}  // namespace
+
+const SnapshotLink* HostSnapshot::Find(int ifindex) const {
+  for (const auto& link : links)
+    if (link.ifindex == ifindex) return &link;
+  return nullptr;
+}
+
+std::vector<std::string> NicSysctlPaths(const std::string& ifname) {
+  return {"ipv6/conf/" + ifname + "/accept_ra", "ipv6/conf/" + ifname + "/disable_ipv6",
+          "ipv4/conf/" + ifname + "/arp_ignore", "ipv4/conf/" + ifname + "/arp_announce",
+          "ipv4/conf/" + ifname + "/rp_filter"};
+}
+
+bool IsAutomaticAddress(const NetlinkMessage& message) {
+  const nlmsghdr* nlh = Header(message);
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof(ifaddrmsg)) return true;
+  const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh));
+  return ifa->ifa_family == AF_INET6 && ifa->ifa_scope == RT_SCOPE_LINK;
+}
+
+bool IsAutomaticRoute(const NetlinkMessage& message) {
+  const rtmsg* rtm = nullptr;
+  RouteAttributes attrs{};
+  if (!ParseRoute(message, &rtm, attrs)) return true;
+  return rtm->rtm_protocol == RTPROT_KERNEL || RouteTable(rtm, attrs) == RT_TABLE_LOCAL ||
+         (rtm->rtm_family == AF_INET6 && rtm->rtm_type == RTN_MULTICAST);
+}
+
+int RouteOutputInterface(const NetlinkMessage& message) {
+  const rtmsg* rtm = nullptr;
+  RouteAttributes attrs{};
+  if (!ParseRoute(message, &rtm, attrs) || !attrs[RTA_OIF]) return 0;
+  return static_cast<int>(mnl_attr_get_u32(attrs[RTA_OIF]));
+}
+
+std::string DescribeRoute(const NetlinkMessage& message) {
+  const rtmsg* rtm = nullptr;
+  RouteAttributes attrs{};
+  if (!ParseRoute(message, &rtm, attrs)) return "?";
+  const IpFamily family = rtm->rtm_family == AF_INET6 ? IpFamily::kV6 : IpFamily::kV4;
+  auto address = [family](const nlattr* attr) {
+    IpAddress ip;
+    ip.family = family;
+    if (attr && mnl_attr_get_payload_len(attr) == ip.size())
+      std::memcpy(ip.bytes.data(), mnl_attr_get_payload(attr), ip.size());
+    return ip;
+  };
+  std::string text = rtm->rtm_dst_len == 0 ? "default"
+                                           : IpPrefix{address(attrs[RTA_DST]), rtm->rtm_dst_len}.ToString();
+  if (attrs[RTA_GATEWAY]) text += " via " + address(attrs[RTA_GATEWAY]).ToString();
+  return text;
+}
+
+NetlinkMessage ReplayOn(const NetlinkMessage& message, int ifindex) {
+  NetlinkMessage copy = message;
+  auto* nlh = reinterpret_cast<nlmsghdr*>(copy.data());
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+  nlh->nlmsg_seq = 0;
+  nlh->nlmsg_pid = 0;
+  if (nlh->nlmsg_type == RTM_NEWADDR) {
+    static_cast<ifaddrmsg*>(mnl_nlmsg_get_payload(nlh))->ifa_index = static_cast<uint32_t>(ifindex);
+    return copy;
+  }
+  // Walk the attributes after the rtmsg header (libmnl's for-each macro is C-only).
+  const size_t start = MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(rtmsg));
+  size_t offset = start;
+  while (offset + sizeof(nlattr) <= nlh->nlmsg_len) {
+    auto* attr = reinterpret_cast<nlattr*>(copy.data() + offset);
+    if (attr->nla_len < sizeof(nlattr) || offset + attr->nla_len > nlh->nlmsg_len) break;
+    if ((attr->nla_type & NLA_TYPE_MASK) == RTA_OIF && attr->nla_len == sizeof(nlattr) + sizeof(uint32_t)) {
+      const uint32_t value = static_cast<uint32_t>(ifindex);
+      std::memcpy(copy.data() + offset + sizeof(nlattr), &value, sizeof(value));
+    }
+    offset += MNL_ALIGN(attr->nla_len);
+  }
+  return copy;
+}
+
+nlohmann::json HostSnapshot::ToJson() const {
+  nlohmann::json json = {{"had_table", had_table}, {"table_text", table_text}};
+  json["links"] = nlohmann::json::array();
+  for (const auto& link : links) {
+    nlohmann::json addresses = nlohmann::json::array();
+    for (const auto& address : link.addresses) addresses.push_back(ToHex(address));
+    json["links"].push_back({{"ifindex", link.ifindex},
+                             {"name", link.name},
+                             {"kind", link.kind},
+                             {"mac", link.mac.ToString()},
+                             {"up", link.up},
+                             {"master", link.master},
+                             {"sysctls", link.sysctls},
+                             {"addresses", addresses}});
+  }
+  json["routes"] = nlohmann::json::array();
+  for (const auto& route : routes) json["routes"].push_back(ToHex(route));
+  return json;
+}
+
+Result<HostSnapshot> HostSnapshot::FromJson(const nlohmann::json& json) {
+  try {
+    HostSnapshot snapshot;
+    snapshot.had_table = json.at("had_table").get<bool>();
+    snapshot.table_text = json.at("table_text").get<std::string>();
+    for (const auto& item : json.at("links")) {
+      SnapshotLink link;
+      link.ifindex = item.at("ifindex").get<int>();
+      link.name = item.at("name").get<std::string>();
+      link.kind = item.at("kind").get<std::string>();
+      const auto mac = MacAddress::Parse(item.at("mac").get<std::string>());
+      if (!mac) return Status::Error("bad MAC in the snapshot of " + link.name);
+      link.mac = *mac;
+      link.up = item.at("up").get<bool>();
+      link.master = item.at("master").get<int>();
+      link.sysctls = item.at("sysctls").get<std::map<std::string, std::string>>();
+      for (const auto& hex : item.at("addresses")) {
+        auto message = FromHex(hex.get<std::string>(), RTM_NEWADDR);
+        if (!message) return Status::Error("bad address record in the snapshot of " + link.name);
+        link.addresses.push_back(std::move(*message));
+      }
+      snapshot.links.push_back(std::move(link));
+    }
+    for (const auto& hex : json.at("routes")) {
+      auto message = FromHex(hex.get<std::string>(), RTM_NEWROUTE);
+      if (!message) return Status::Error("bad route record in the snapshot");
+      snapshot.routes.push_back(std::move(*message));
+    }
+    return snapshot;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Error(std::string("unreadable snapshot: ") + e.what());
+  }
+}
+
+Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::set<int>& ifindexes,
+                                 const std::string& table_text, bool had_table) {
+  HostSnapshot snapshot;
+  snapshot.had_table = had_table;
+  snapshot.table_text = table_text;
+  auto addresses = DumpAll(rtnl, RTM_GETADDR, sizeof(ifaddrmsg));
+  if (!addresses) return addresses.status();
+  auto routes = DumpAll(rtnl, RTM_GETROUTE, sizeof(rtmsg));
+  if (!routes) return routes.status();
+  for (int ifindex : ifindexes) {
+    auto facts = QueryLink(rtnl, ifindex);
+    if (!facts) continue;  // gone since the caller looked
+    SnapshotLink link{ifindex, facts->name, facts->kind, facts->mac, facts->up, facts->master, {}, {}};
+    for (const auto& path : NicSysctlPaths(link.name)) {
+      const std::string value = ReadLine(std::string(kProcSysRoot) + "/net/" + path);
+      if (!value.empty()) link.sysctls[path] = value;
+    }
+    for (const auto& message : *addresses) {
+      const nlmsghdr* nlh = Header(message);
+      if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(ifaddrmsg)) continue;
+      if (static_cast<int>(static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh))->ifa_index) == ifindex &&
+          !IsAutomaticAddress(message))
+        link.addresses.push_back(message);
+    }
+    snapshot.links.push_back(std::move(link));
+  }
+  for (const auto& message : *routes)
+    if (ifindexes.count(RouteOutputInterface(message)) && !IsAutomaticRoute(message))
+      snapshot.routes.push_back(message);
+  return snapshot;
+}
+
+Result<int> ReplayAddresses(NetlinkRequester& rtnl, const std::vector<NetlinkMessage>& addresses, int ifindex) {
+  return Replay(rtnl, addresses, 0, ifindex, "address");
+}
+
+Result<int> ReplayRoutes(NetlinkRequester& rtnl, const std::vector<NetlinkMessage>& routes, int from, int ifindex) {
+  return Replay(rtnl, routes, from, ifindex, "route");
+}
+
+}  // namespace failoverd::kernel
