@@ -179,6 +179,10 @@ Status StateStore::WriteLocked() {
   if (!file) return file.status();
   Rebase(std::move(file).value());
   if (!dirty()) return Status::Ok();  // every change was given up to another writer
+  return WriteDoc();
+}
+
+Status StateStore::WriteDoc() {
   doc_["version"] = kVersion;
   if (Status written = WriteFileAtomically(path(), doc_.dump(2) + "\n"); !written) return written;
   my_names_.clear();
@@ -232,12 +236,7 @@ Status StateStore::ForgetNames(const std::vector<MacAddress>& identities) {
     if (nics[key].empty()) nics.erase(key);
   }
   names_ = FieldOfNics(nics, "name");
-  doc_["version"] = kVersion;
-  if (Status written = WriteFileAtomically(path(), doc_.dump(2) + "\n"); !written) return written;
-  my_names_.clear();
-  my_networks_.clear();
-  my_sections_.clear();
-  return Status::Ok();
+  return WriteDoc();
 }
 
 bool StateStore::SetNetwork(const MacAddress& identity, const std::string& network) {

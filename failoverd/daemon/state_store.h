@@ -98,6 +98,8 @@ class StateStore {
   void Rebase(nlohmann::json doc);
   // The part of Save()/Update() that runs under the lock.
   Status WriteLocked();
+  // Writes doc_ as it is (the lock held) and forgets the unsaved changes it holds.
+  Status WriteDoc();
   bool dirty() const { return !my_names_.empty() || !my_networks_.empty() || !my_sections_.empty(); }
 
   std::string state_dir_;

@@ -296,5 +296,27 @@ TEST_F(StateStoreTest, ConcurrentUpdatesNeverHandOutOneNameTwice) {
   EXPECT_TRUE(names.count("hweth0") && names.count("hweth7"));
 }
 
+TEST_F(StateStoreTest, ForgetNamesRemovesThemFromTheFileAndKeepsEverythingElse) {
+  StateStore daemon(dir_.path());
+  ASSERT_TRUE(daemon.Load());
+  daemon.SetName(kA, "hweth0");
+  daemon.SetName(kB, "hweth1");
+  daemon.SetNetwork(kB, "eth0");
+  daemon.SetSection("overrides", {{"isolated", {"eth1"}}});
+  ASSERT_TRUE(daemon.Save());
+
+  StateStore migration(dir_.path());
+  ASSERT_TRUE(migration.Load());
+  migration.SetSection("migration_declined", {{"why", "not confirmed"}});
+  ASSERT_TRUE(migration.ForgetNames({kA, kB, kC}));
+  const nlohmann::json file = ReadJson();
+  EXPECT_FALSE(file["nics"].contains(kA.ToString()));           // nothing left of it
+  EXPECT_FALSE(file["nics"][kB.ToString()].contains("name"));   // the name goes,
+  EXPECT_EQ(file["nics"][kB.ToString()]["network"], "eth0");    // the network stays
+  EXPECT_EQ(file["overrides"]["isolated"][0], "eth1");
+  EXPECT_EQ(file["migration_declined"]["why"], "not confirmed");  // saved in the same write
+  EXPECT_TRUE(migration.names().empty());
+}
+
 }  // namespace
 }  // namespace failoverd
