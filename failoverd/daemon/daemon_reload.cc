@@ -1,5 +1,5 @@
 // Policy changes while running: reload (SIGHUP, `failoverctl reload`), apply and
-// confirm. A new policy is checked whole first (syntax, zones, the kernel's view
+// its confirm. A new policy is checked whole first (syntax, zones, the kernel's view
 // of every zone script); only then is the difference carried out, so a refused
 // policy leaves everything as it was.
 #include <algorithm>
@@ -207,8 +207,8 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
   return result;
 }
 
-Result<std::string> Daemon::Confirm() {
-  if (!pending_apply_) return Status::Error("nothing is waiting for confirmation");
+std::optional<std::string> Daemon::ConfirmApply() {
+  if (!pending_apply_) return std::nullopt;
   if (confirm_timer_) loop_.CancelTimer(*confirm_timer_);
   confirm_timer_.reset();
   const std::string message = "apply of " + pending_apply_->file + " confirmed";
