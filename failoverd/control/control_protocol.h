@@ -9,6 +9,14 @@
 //     events
 //     attach hweth1 eth0
 //     apply /etc/failoverd/new-policy.toml 120
+//     isolate eth0 confirm=60 session=192.0.2.10
+//
+//   After its first argument a command may take option words, NAME=VALUE or a bare
+//   NAME, in any order (request_options.h). `isolate BRIDGE` takes `confirm=SECONDS`
+//   (restored unless `confirm` follows in time) or `force` (isolate even a guarded
+//   bridge), and `session=ADDRESS`: the local address the caller's session arrived on
+//   (failoverctl sends it when SSH_CONNECTION tells it), so that the bridge it comes
+//   in through is refused like the one of the default route.
 //
 //   The server answers with exactly one line of JSON and closes the connection:
 //

@@ -1,9 +1,10 @@
-// KernelOps: every change failoverd makes to links, as one interface. The real
-// implementation (failoverd/kernel/rtnl_ops.h) sends a netlink request and waits
-// for its acknowledgement; unit tests use a fake that keeps a link table.
-// Every call returns only after the kernel has accepted or refused the change.
+// KernelOps: every change failoverd makes to links, as one interface, and the few
+// reads it needs. The real implementation (failoverd/kernel/rtnl_ops.h) sends a
+// netlink request and waits for its acknowledgement; unit tests use a fake that
+// keeps a link table. Every call returns only after the kernel has answered.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,14 @@ struct BridgeSpec {
   MacAddress mac;
   bool stp = false;
   int forward_delay_s = 0;
+};
+
+// One next hop of a default route in the main routing table: out of `ifindex`, via
+// `gateway` (none for a route straight out of the device).
+struct DefaultRoute {
+  int ifindex = 0;
+  std::optional<IpAddress> gateway;
+  bool operator==(const DefaultRoute&) const = default;
 };
 
 class KernelOps {
@@ -54,6 +63,12 @@ class KernelOps {
   // unsolicited neighbour advertisement for each IPv6 address, from the bridge's MAC,
   // plus one frame from every MAC learned behind the bridge on another port.
   virtual Status Announce(int port_ifindex, int bridge_ifindex) = 0;
+
+  // Reads for the guard of `failoverctl isolate` (core/isolate_guard.h); they change nothing.
+  // Every next hop of the main table's IPv4 and IPv6 default routes, whoever added them.
+  virtual Result<std::vector<DefaultRoute>> ListDefaultRoutes() = 0;
+  // The IPv4 and IPv6 addresses on `ifindex`, whoever added them (DHCP, the administrator).
+  virtual Result<std::vector<IpPrefix>> ListAddresses(int ifindex) = 0;
 };
 
 }  // namespace failoverd::core

@@ -152,9 +152,12 @@ class Planner {
     }
     if (!link || !progress_.zoned_bridges.count(name))
       Add(Action::Type::kInstallZone, 0, "", name, "zone " + bridge.policy->zone);
+    // Up before its addresses and gateway: the kernel adds an IPv4 subnet's route only
+    // on an up device, and refuses a gateway it cannot reach ("Nexthop has invalid
+    // gateway"). No port is attached yet, so nothing is reachable before the addresses.
+    if (!link || !link->admin_up) Add(Action::Type::kBridgeUp, 0, "", name, "");
     if (!link || !progress_.configured_bridges.count(name))
       Add(Action::Type::kConfigureL3, 0, "", name, "");
-    if (!link || !link->admin_up) Add(Action::Type::kBridgeUp, 0, "", name, "");
   }
 
   bool IsPolicyBridge(int ifindex) const {

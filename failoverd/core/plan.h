@@ -4,7 +4,7 @@
 //
 // Order matters and is fixed: renames (so a NIC called like a bridge gives the name
 // up before the bridge is created), NIC preparation, bridges (created down, zone
-// installed, addresses, then up), detaches, and only then attaches — so no bridge
+// installed, up, then addresses and gateway), detaches, and only then attaches — so no bridge
 // ever has two NICs forwarding, not even for a moment.
 #pragma once
 
@@ -25,8 +25,8 @@ struct Action {
     kLinkUp,        // bring the NIC up so it senses carrier
     kCreateBridge,  // create bridge `bridge`, down, per `spec`
     kInstallZone,   // install the firewall zone of `bridge` in one transaction
-    kConfigureL3,   // static addresses and gateway of `bridge`
     kBridgeUp,      // bring `bridge` up (only after its zone is in place)
+    kConfigureL3,   // static addresses and gateway of `bridge` (after it is up: see plan.cc)
     kDetach,        // release the NIC from its bridge (`bridge` = the one it leaves)
     kAttach,        // enslave the NIC to `bridge`
     kAnnounce,      // gratuitous ARP / unsolicited NA out of the NIC for `bridge`

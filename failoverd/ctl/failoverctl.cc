@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "failoverd/control/control_protocol.h"
+#include "failoverd/control/request_options.h"
 #include "failoverd/ctl/control_client.h"
 #include "failoverd/ctl/result_output.h"
+#include "failoverd/ctl/session_address.h"
 
 namespace failoverd {
 namespace {
@@ -41,7 +43,6 @@ const std::vector<SimpleCommand>& SimpleCommands() {
        {"NIC", "BRIDGE"}},
       {"detach", "Detach NIC from its bridge (manual override, kept until `auto NIC`)", {"NIC"}},
       {"auto", "Hand NIC back to the daemon", {"NIC"}},
-      {"isolate", "Cut BRIDGE off its network (ports detached, all else untouched)", {"BRIDGE"}},
       {"restore", "Reconnect an isolated BRIDGE", {"BRIDGE"}},
       {"probe", "What NIC sees on its cable and which bridge it matches", {"NIC"}},
       {"plan", "What the daemon would change now and why", {}},
@@ -202,6 +203,23 @@ int Main(int argc, char** argv) {
       ->check(SecondsValidator());
   apply->add_option("FILE", policy_file, "The new policy")->required()->check(CLI::ExistingFile);
 
+  CLI::App* isolate = app.add_subcommand("isolate", "Cut BRIDGE off its network (ports detached, all else untouched)");
+  isolate->footer(
+      "The bridge of the default route, or the one your own (SSH) session comes in through, is isolated\n"
+      "only with --confirm (restored by itself unless `failoverctl confirm` follows in time) or --force.");
+  std::string isolate_bridge;
+  int isolate_confirm = 0;
+  bool isolate_force = false;
+  CLI::Option* isolate_confirm_option =
+      isolate
+          ->add_option("--confirm", isolate_confirm,
+                       "Restore BRIDGE by itself unless `failoverctl confirm` follows within SECONDS")
+          ->type_name("SECONDS")
+          ->check(SecondsValidator());
+  isolate->add_flag("--force", isolate_force, "Isolate even the bridge of the default route or of your session")
+      ->excludes(isolate_confirm_option);
+  isolate->add_option("BRIDGE", isolate_bridge, "A bridge, e.g. eth0")->required()->check(WordValidator());
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -217,6 +235,13 @@ int Main(int argc, char** argv) {
   if (events->parsed()) {
     inv.words = {"events"};
     if (inv.follow) inv.words.push_back("follow");
+  }
+  if (isolate->parsed()) {
+    inv.words = {"isolate", isolate_bridge};
+    if (isolate_confirm > 0) inv.words.push_back(std::string(kConfirmOption) + "=" + std::to_string(isolate_confirm));
+    if (isolate_force) inv.words.push_back(std::string(kForceFlag));
+    // So that the daemon can refuse to cut off the session this command comes from.
+    if (const auto session = FindSessionAddress()) inv.words.push_back(std::string(kSessionOption) + "=" + *session);
   }
   if (apply->parsed()) {
     // The daemon reads the file itself, from its own working directory.

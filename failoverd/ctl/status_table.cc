@@ -45,6 +45,20 @@ std::string PendingApplyLine(const nlohmann::json& status) {
          " unless `failoverctl confirm` comes first\n";
 }
 
+// So must a guarded isolate that restores itself unless confirmed.
+std::string PendingIsolateLines(const nlohmann::json& status) {
+  std::string out;
+  for (const auto& pending : ArrayField(status, "pending_isolate")) {
+    const auto left = pending.is_object() ? pending.find("seconds_left") : pending.end();
+    const std::string seconds = left != pending.end() && left->is_number_integer()
+                                    ? " (" + std::to_string(left->get<int64_t>()) + " s left)"
+                                    : "";
+    out += "pending isolate of " + FieldText(pending, "bridge", "?") + ": restored at " +
+           FieldText(pending, "deadline", "?") + seconds + " unless `failoverctl confirm` comes first\n";
+  }
+  return out;
+}
+
 std::string PortLines(const nlohmann::json& ports) {
   if (ports.empty()) return "  no ports\n";
   TextTable table(kPortColumnWidths);
@@ -94,6 +108,7 @@ std::string RenderStatusTable(const nlohmann::json& status) {
   out += "\n";
   out += FirewallLine(status);
   out += PendingApplyLine(status);
+  out += PendingIsolateLines(status);
   return out;
 }
 

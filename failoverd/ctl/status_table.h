@@ -18,6 +18,7 @@ namespace failoverd {
 //   hweth0  00:0c:29:89:80:c2  igb     up       eth0    active   eth0
 //
 //   firewall: inet failoverd (zero phase in place)
+//   pending isolate of eth0: restored at 2026-11-22T03:01:00Z (42 s left) unless `failoverctl confirm` comes first
 std::string RenderStatusTable(const nlohmann::json& status);
 
 }  // namespace failoverd

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <set>
 
+#include "failoverd/control/request_options.h"
+
 namespace failoverd {
 
 namespace {
@@ -18,7 +20,7 @@ Reply FromResult(const Result<nlohmann::json>& result) {
   return result ? Reply::Ok(*result) : Reply::Error(result.message());
 }
 
-// "apply FILE [SECONDS]": SECONDS a whole positive number.
+// "apply FILE [SECONDS]", "isolate BRIDGE confirm=SECONDS": a whole positive number.
 bool ParseSeconds(const std::string& word, int& seconds) {
   if (word.empty() || word.size() > 9 || word.find_first_not_of("0123456789") != std::string::npos) return false;
   seconds = std::stoi(word);
@@ -41,6 +43,23 @@ Status CallerMayRead(const std::string& path, const PeerCred& peer) {
 
 Reply Usage(const std::string& command, const std::string& usage) {
   return Reply::Error("usage: " + command + " " + usage);
+}
+
+// isolate BRIDGE [confirm=SECONDS | force] [session=ADDRESS]
+Reply IsolateCommand(Daemon& daemon, std::vector<std::string> args) {
+  const char* usage = "BRIDGE [confirm=SECONDS | force] [session=ADDRESS]";
+  auto session = TakeSession(args);
+  if (!session) return Reply::Error("isolate: " + session.message());
+  auto confirm = TakeOption(args, kConfirmOption);
+  if (!confirm) return Reply::Error("isolate: " + confirm.message());
+  core::IsolateRequest request;
+  request.session = *session;
+  request.force = TakeFlag(args, kForceFlag);
+  if (args.size() != 1 || (*confirm && !ParseSeconds(**confirm, request.confirm_seconds)))
+    return Usage("isolate", usage);
+  if (request.force && request.confirm_seconds > 0)
+    return Reply::Error("isolate: confirm= and force exclude each other; usage: isolate " + std::string(usage));
+  return FromResult(daemon.Isolate(args[0], request));
 }
 
 }  // namespace
@@ -66,7 +85,7 @@ Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_chan
   if (command == "attach") return args.size() == 2 ? FromResult(daemon.Attach(args[0], args[1])) : Usage(command, "NIC BRIDGE");
   if (command == "detach") return args.size() == 1 ? FromResult(daemon.Detach(args[0])) : Usage(command, "NIC");
   if (command == "auto") return args.size() == 1 ? FromResult(daemon.Auto(args[0])) : Usage(command, "NIC");
-  if (command == "isolate") return args.size() == 1 ? FromResult(daemon.Isolate(args[0])) : Usage(command, "BRIDGE");
+  if (command == "isolate") return IsolateCommand(daemon, args);
   if (command == "restore") return args.size() == 1 ? FromResult(daemon.Restore(args[0])) : Usage(command, "BRIDGE");
   if (command == "reload") return args.empty() ? FromResult(daemon.Reload()) : Usage(command, "");
   if (command == "confirm") return args.empty() ? FromResult(daemon.Confirm()) : Usage(command, "");

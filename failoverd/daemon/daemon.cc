@@ -34,10 +34,17 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
                        }),
               [this] { Reconcile(); }) {}
 
+Daemon::~Daemon() {
+  for (const auto& [bridge, pending] : pending_isolates_) loop_.CancelTimer(pending.timer);
+  for (const auto& timer : {confirm_timer_, carrier_watch_timer_, wakeup_timer_, retry_timer_})
+    if (timer) loop_.CancelTimer(*timer);
+}
+
 Status Daemon::Start() {
   if (Status loaded = state_.Load(); !loaded)
     log_->warn("state file ignored, names are taken from the kernel: {}", loaded.message());
   overrides_ = OverridesFromJson(state_.Section("overrides"));
+  UndoIsolatesLeftPending();
   // Bridges failoverd made that the policy no longer has go in the first reconcile.
   if (const nlohmann::json& managed = state_.Section("bridges"); managed.is_array())
     for (const auto& bridge : managed)
@@ -415,6 +422,7 @@ nlohmann::json Daemon::StatusJson() const {
       {"isolated", overrides_.isolated},
       {"pending_apply", PendingApplyJson()},
       {"pending_migration", migration_hook_.status ? migration_hook_.status() : nlohmann::json()},
+      {"pending_isolate", PendingIsolateJson()},
   };
 }
 

@@ -16,6 +16,7 @@
 
 #include "failoverd/common/clock.h"
 #include "failoverd/core/decision.h"
+#include "failoverd/core/isolate_guard.h"
 #include "failoverd/core/kernel_ops.h"
 #include "failoverd/core/observed.h"
 #include "failoverd/core/plan.h"
@@ -46,6 +47,10 @@ class Daemon {
   // bridges that require identification never get a port).
   Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
          core::KernelOps& kernel, firewall::Firewall& firewall, ProbeManager::SessionFactory probes = nullptr);
+  // Cancels the daemon's timers on the loop (which outlives it).
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
 
   // Start: state file, zero-phase firewall (with the zones of bridges that already
   // exist, in the same transaction), adoption, then the first reconcile. An error
@@ -74,8 +79,12 @@ class Daemon {
   Result<std::string> Attach(const std::string& nic, const std::string& bridge);
   Result<std::string> Detach(const std::string& nic);
   Result<std::string> Auto(const std::string& nic);
-  Result<std::string> Isolate(const std::string& bridge);
+  // A guarded bridge (core/isolate_guard.h) is isolated only with --confirm (then it
+  // is restored at the deadline unless confirmed, also across a restart) or --force.
+  Result<std::string> Isolate(const std::string& bridge, const core::IsolateRequest& request = {});
   Result<std::string> Restore(const std::string& bridge);
+  // `failoverctl confirm`: confirms everything pending — a conversion, an apply and every guarded isolate.
+  Result<std::string> Confirm();
   const core::Overrides& overrides() const { return overrides_; }
 
   // Policy changes (daemon_reload.cc). An invalid policy is refused with every
@@ -86,7 +95,6 @@ class Daemon {
   // `failoverctl apply`: FILE becomes the policy file. With confirm_seconds > 0 the
   // previous policy comes back unless Confirm() is called in time, also across a restart.
   Result<nlohmann::json> ApplyFile(const std::string& file, int confirm_seconds);
-  Result<std::string> Confirm();
   // A conversion of a live host under way (runner.cc, migration.h): `confirm` ends
   // its window (nullopt when nothing is pending), `status` describes it (null when
   // nothing is pending). `failoverctl confirm` confirms it with everything else.
@@ -140,6 +148,24 @@ class Daemon {
   void PollCarriers();
   Status RestorePreviousPolicy(const std::string& why);
   nlohmann::json PendingApplyJson() const;
+  // The apply part of Confirm(): its message, nullopt when no apply is pending.
+  std::optional<std::string> ConfirmApply();
+
+  // Isolates waiting for confirmation (daemon_isolate.cc).
+  core::IsolateFacts IsolateFactsOf(const policy::Bridge& bridge, const std::optional<IpAddress>& session);
+  // Records the pending isolate of `bridge` (and the override) in state.json and arms
+  // its timer; an error, with nothing changed, when state.json cannot be written.
+  Status StartPendingIsolate(const std::string& bridge, int confirm_seconds);
+  // Cancels the pending isolate of `bridge`, if any; true if there was one. The caller saves.
+  bool DropPendingIsolate(const std::string& bridge);
+  void RestoreUnconfirmedIsolate(const std::string& bridge);  // the deadline passed
+  std::vector<std::string> ConfirmIsolates();
+  // Start: isolates still pending in state.json (the daemon stopped inside their
+  // window) are undone before the first reconcile.
+  void UndoIsolatesLeftPending();
+  nlohmann::json PendingIsolateJson() const;  // for status
+  nlohmann::json PendingIsolateSection() const;  // for state.json
+  std::string PendingIsolateNote(const std::string& bridge) const;  // "restored at T unless ..."
 
   policy::Policy policy_;
   std::string machine_id_;
@@ -179,6 +205,14 @@ class Daemon {
   std::optional<PendingApply> pending_apply_;
   MigrationHook migration_hook_;
   std::optional<EventLoop::TimerId> confirm_timer_;
+  // Isolates waiting for `failoverctl confirm`, by bridge (mirrored in state.json's
+  // "pending_isolate").
+  struct PendingIsolate {
+    std::chrono::system_clock::time_point deadline;
+    int confirm_seconds = 0;
+    EventLoop::TimerId timer = 0;
+  };
+  std::map<std::string, PendingIsolate> pending_isolates_;
 
   // Until when the active ports' carrier is asked of the kernel (the second after a
   // link notification, when the kernel would report a loss late).

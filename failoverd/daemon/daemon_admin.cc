@@ -1,6 +1,7 @@
-// The administrator's overrides: attach, detach, auto, isolate, restore (SPEC §5).
-// Each checks its arguments against what the daemon knows now, records the
-// override in state.json, reconciles, and reports what actually happened.
+// The administrator's overrides: attach, detach, auto, isolate, restore, and the
+// confirm of whatever waits for it (SPEC §5). Each checks its arguments against what
+// the daemon knows now, records the override in state.json, reconciles, and reports
+// what actually happened.
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/overrides_json.h"
 
@@ -96,11 +97,31 @@ Result<std::string> Daemon::Auto(const std::string& nic_name) {
   return message + (now ? "; now " + std::string(core::ToString(now->role)) + " (" + now->reason + ")" : "");
 }
 
-Result<std::string> Daemon::Isolate(const std::string& bridge_name) {
+Result<std::string> Daemon::Isolate(const std::string& bridge_name, const core::IsolateRequest& request) {
   const policy::Bridge* bridge = policy_.FindBridge(bridge_name);
   if (!bridge) return Status::Error("no bridge named '" + bridge_name + "' in the policy");
-  if (!overrides_.isolated.insert(bridge_name).second) return bridge_name + " is already isolated; nothing changed";
-  const std::string message = bridge_name + ": isolated by hand (ports detached; addresses, services and firewall untouched)";
+  if (overrides_.isolated.count(bridge_name)) {
+    const std::string note = PendingIsolateNote(bridge_name);
+    return bridge_name + " is already isolated" + (note.empty() ? "" : " (" + note + ")") + "; nothing changed";
+  }
+  const std::vector<core::IsolateHazard> hazards = core::IsolateHazards(IsolateFactsOf(*bridge, request.session));
+  const core::IsolateVerdict verdict = core::JudgeIsolate(hazards, request);
+  if (verdict == core::IsolateVerdict::kRefuse) {
+    const std::string refusal = core::IsolateRefusal(bridge_name, hazards);
+    log_->warn("{}: isolate {}", bridge_name, refusal);
+    events_.Add(clock_.WallNow(), "override", bridge_name + ": isolate " + refusal);
+    return Status::Error(refusal);
+  }
+
+  overrides_.isolated.insert(bridge_name);
+  std::string message = bridge_name + ": isolated by hand (ports detached; addresses, services and firewall untouched)";
+  if (verdict == core::IsolateVerdict::kIsolateUntilConfirmed) {
+    if (Status started = StartPendingIsolate(bridge_name, request.confirm_seconds); !started) return started;
+    message += "; " + PendingIsolateNote(bridge_name);
+  } else {
+    message += " until `failoverctl restore " + bridge_name + "`";
+  }
+  if (!hazards.empty()) message += (request.force ? "; forced although " : "; although ") + core::JoinHazards(hazards);
   CommitOverrides(message);
   const core::LinkInfo* link = observed_.FindByName(bridge_name);
   for (const auto& nic : decision_.nics) {
@@ -109,17 +130,32 @@ Result<std::string> Daemon::Isolate(const std::string& bridge_name) {
       return Status::Error("isolation recorded, but " + nic_link->name + " is still a port of " + bridge_name +
                            " (see `failoverctl events`)");
   }
-  return message + " until `failoverctl restore " + bridge_name + "`";
+  return message;
 }
 
 Result<std::string> Daemon::Restore(const std::string& bridge_name) {
   if (!policy_.FindBridge(bridge_name)) return Status::Error("no bridge named '" + bridge_name + "' in the policy");
   if (!overrides_.isolated.erase(bridge_name)) return bridge_name + " was not isolated; nothing changed";
-  const std::string message = bridge_name + ": restored";
+  const bool was_pending = DropPendingIsolate(bridge_name);
+  const std::string message = bridge_name + ": restored" + (was_pending ? " (before its confirm deadline)" : "");
   CommitOverrides(message);
   const core::BridgeDecision* bridge = decision_.FindBridge(bridge_name);
   const core::NicDecision* active = bridge && bridge->active ? decision_.FindNic(bridge->active) : nullptr;
   return message + (active ? "; " + active->name + " is its port again" : "; no NIC yet: " + (bridge ? bridge->reason : ""));
+}
+
+Result<std::string> Daemon::Confirm() {
+  const bool migration_pending = migration_hook_.status && !migration_hook_.status().is_null();
+  if (!pending_apply_ && pending_isolates_.empty() && !migration_pending)
+    return Status::Error("nothing is waiting for confirmation");
+  std::string message;
+  if (auto migration = migration_hook_.confirm ? migration_hook_.confirm() : std::nullopt) {
+    events_.Add(clock_.WallNow(), "migrate", *migration);
+    message = *migration;
+  }
+  if (auto apply = ConfirmApply()) message += (message.empty() ? "" : "; ") + *apply;
+  for (const auto& isolate : ConfirmIsolates()) message += (message.empty() ? "" : "; ") + isolate;
+  return message;
 }
 
 }  // namespace failoverd

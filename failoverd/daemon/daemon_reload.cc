@@ -1,5 +1,5 @@
 // Policy changes while running: reload (SIGHUP, `failoverctl reload`), apply and
-// confirm. A new policy is checked whole first (syntax, zones, the kernel's view
+// its confirm. A new policy is checked whole first (syntax, zones, the kernel's view
 // of every zone script); only then is the difference carried out, so a refused
 // policy leaves everything as it was.
 #include <algorithm>
@@ -207,13 +207,8 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
   return result;
 }
 
-Result<std::string> Daemon::Confirm() {
-  std::optional<std::string> migration = migration_hook_.confirm ? migration_hook_.confirm() : std::nullopt;
-  if (migration) events_.Add(clock_.WallNow(), "migrate", *migration);
-  if (!pending_apply_) {
-    if (migration) return *migration;
-    return Status::Error("nothing is waiting for confirmation");
-  }
+std::optional<std::string> Daemon::ConfirmApply() {
+  if (!pending_apply_) return std::nullopt;
   if (confirm_timer_) loop_.CancelTimer(*confirm_timer_);
   confirm_timer_.reset();
   const std::string message = "apply of " + pending_apply_->file + " confirmed";
@@ -222,7 +217,7 @@ Result<std::string> Daemon::Confirm() {
   if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
   events_.Add(clock_.WallNow(), "policy", message);
   log_->info("{}", message);
-  return migration ? *migration + "; " + message : message;
+  return message;
 }
 
 Status Daemon::RestorePreviousPolicy(const std::string& why) {

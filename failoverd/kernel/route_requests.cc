@@ -1,5 +1,6 @@
 #include "failoverd/kernel/route_requests.h"
 
+#include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
@@ -9,6 +10,7 @@
 #include <netlink/route/route.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -192,6 +194,88 @@ std::optional<DefaultRoute> ParseDefaultRoute(const nlmsghdr* nlh) {
     }
   }
   return result;
+}
+
+namespace {
+
+using RouteAttributes = std::array<const nlattr*, RTA_MAX + 1>;
+
+int CollectRouteAttribute(const nlattr* attr, void* data) {
+  auto* table = static_cast<RouteAttributes*>(data);
+  const uint16_t type = mnl_attr_get_type(attr);
+  if (type < table->size()) (*table)[type] = attr;
+  return MNL_CB_OK;
+}
+
+// The address in a gateway attribute's payload (RTA_GATEWAY: the route's own family).
+std::optional<IpAddress> GatewayAddress(const void* payload, size_t length, unsigned char family) {
+  IpAddress ip;
+  ip.family = family == AF_INET ? IpFamily::kV4 : IpFamily::kV6;
+  if (length != ip.size()) return std::nullopt;
+  std::memcpy(ip.bytes.data(), payload, ip.size());
+  return ip;
+}
+
+// The RTA_GATEWAY among the attributes that follow one rtnexthop of RTA_MULTIPATH.
+// Copied out with memcpy: nothing promises the nested headers are aligned for us.
+std::optional<IpAddress> HopGateway(const uint8_t* at, size_t left, unsigned char family) {
+  while (left >= sizeof(nlattr)) {
+    nlattr attr;
+    std::memcpy(&attr, at, sizeof attr);
+    if (attr.nla_len < sizeof(nlattr) || attr.nla_len > left) break;
+    if ((attr.nla_type & NLA_TYPE_MASK) == RTA_GATEWAY)
+      return GatewayAddress(at + sizeof(nlattr), attr.nla_len - sizeof(nlattr), family);
+    const size_t step = NLA_ALIGN(attr.nla_len);
+    if (step >= left) break;
+    at += step;
+    left -= step;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh) {
+  std::vector<DefaultRoute> hops;
+  if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(rtmsg)) return hops;
+  const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) || rtm->rtm_dst_len != 0 ||
+      rtm->rtm_type != RTN_UNICAST)
+    return hops;
+  RouteAttributes attrs{};
+  if (mnl_attr_parse(nlh, sizeof(rtmsg), CollectRouteAttribute, &attrs) < 0) return hops;
+  // Tables above 255 are only in RTA_TABLE (rtm_table then says RT_TABLE_COMPAT).
+  uint32_t table = rtm->rtm_table;
+  if (attrs[RTA_TABLE] && mnl_attr_get_payload_len(attrs[RTA_TABLE]) == sizeof(uint32_t))
+    table = mnl_attr_get_u32(attrs[RTA_TABLE]);
+  if (table != RT_TABLE_MAIN) return hops;
+
+  if (attrs[RTA_OIF] && mnl_attr_get_payload_len(attrs[RTA_OIF]) == sizeof(uint32_t)) {
+    DefaultRoute hop;
+    hop.ifindex = static_cast<int>(mnl_attr_get_u32(attrs[RTA_OIF]));
+    if (const nlattr* gw = attrs[RTA_GATEWAY])
+      hop.gateway = GatewayAddress(mnl_attr_get_payload(gw), mnl_attr_get_payload_len(gw), rtm->rtm_family);
+    if (hop.ifindex > 0) hops.push_back(hop);
+  }
+  if (const nlattr* multipath = attrs[RTA_MULTIPATH]) {
+    const auto* at = static_cast<const uint8_t*>(mnl_attr_get_payload(multipath));
+    size_t left = mnl_attr_get_payload_len(multipath);
+    while (left >= sizeof(rtnexthop)) {
+      rtnexthop nexthop;
+      std::memcpy(&nexthop, at, sizeof nexthop);
+      if (nexthop.rtnh_len < sizeof(rtnexthop) || nexthop.rtnh_len > left) break;
+      DefaultRoute hop;
+      hop.ifindex = nexthop.rtnh_ifindex;
+      const size_t header = RTNH_ALIGN(sizeof(rtnexthop));
+      if (nexthop.rtnh_len > header) hop.gateway = HopGateway(at + header, nexthop.rtnh_len - header, rtm->rtm_family);
+      if (hop.ifindex > 0) hops.push_back(hop);
+      const size_t step = RTNH_ALIGN(nexthop.rtnh_len);
+      if (step >= left) break;
+      at += step;
+      left -= step;
+    }
+  }
+  return hops;
 }
 
 }  // namespace failoverd::kernel

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "failoverd/common/net_types.h"
 #include "failoverd/common/status.h"
+#include "failoverd/core/kernel_ops.h"
 #include "failoverd/kernel/address_dump.h"
 #include "failoverd/kernel/netlink_requester.h"
 
@@ -28,12 +30,14 @@ Result<NetlinkMessage> BuildDeleteDefaultRouteRequest(int ifindex, const IpAddre
 // RTM_GETROUTE dump request for one family.
 NetlinkMessage BuildRouteDumpRequest(IpFamily family);
 
-// A main-table default route read from an RTM_NEWROUTE message (single next hop).
-struct DefaultRoute {
-  int ifindex = 0;
-  std::optional<IpAddress> gateway;
-};
-// nullopt unless the message is a main-table unicast default route.
+// A main-table default route read from an RTM_NEWROUTE message (one next hop).
+using DefaultRoute = core::DefaultRoute;
+// nullopt unless the message is a main-table unicast default route with a single
+// next hop (the kind failoverd adds; used to recognise its own).
 std::optional<DefaultRoute> ParseDefaultRoute(const nlmsghdr* nlh);
+// Every next hop of a main-table unicast default route, also a multipath one
+// (RTA_MULTIPATH), read without libnl; empty for any other message. A route through
+// a nexthop object (RTA_NH_ID) names no device and yields nothing.
+std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh);
 
 }  // namespace failoverd::kernel

@@ -370,4 +370,27 @@ Status RtnlOps::Announce(int port_ifindex, int bridge_ifindex) {
   return counts.status();
 }
 
+Result<std::vector<core::DefaultRoute>> RtnlOps::ListDefaultRoutes() {
+  std::vector<core::DefaultRoute> routes;
+  for (const IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
+    NetlinkMessage request = BuildRouteDumpRequest(family);
+    std::vector<NetlinkMessage> messages;
+    const NetlinkReply dump = rtnl_.Dump(reinterpret_cast<nlmsghdr*>(request.data()), &messages);
+    // A kernel built without IPv6 has no IPv6 routes to dump.
+    if (family == IpFamily::kV6 && dump.error == -EAFNOSUPPORT) continue;
+    if (!dump.ok()) return ReplyStatus("dump routes", dump);
+    for (const NetlinkMessage& message : messages)
+      for (const core::DefaultRoute& hop : ParseDefaultRouteHops(Header(message))) routes.push_back(hop);
+  }
+  return routes;
+}
+
+Result<std::vector<IpPrefix>> RtnlOps::ListAddresses(int ifindex) {
+  auto addresses = DumpAddresses(rtnl_, ifindex);
+  if (!addresses.ok()) return Status::Error(NameOf(ifindex) + ": " + addresses.message());
+  std::vector<IpPrefix> prefixes;
+  for (const KernelAddress& address : addresses.value()) prefixes.push_back(address.prefix);
+  return prefixes;
+}
+
 }  // namespace failoverd::kernel

@@ -52,6 +52,8 @@ class RtnlOps final : public core::KernelOps {
   Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
   Status DeleteLink(int ifindex) override;
   Status Announce(int port_ifindex, int bridge_ifindex) override;
+  Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;
+  Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;
 
   // One link by index or name (RTM_GETLINK), enriched like DumpLinks.
   Result<core::LinkInfo> GetLink(int ifindex);

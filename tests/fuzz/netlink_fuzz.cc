@@ -4,7 +4,8 @@
 // nlmsg_len is at least a header and fits in what is left); each message is
 // copied out with CopyNetlinkMessage as Exchange keeps it (a heap buffer of its
 // aligned length, so a read past it is a heap overflow for ASan) and handed to
-// all three parsers: ParseLinkMessage, ParseAddressMessage, ParseDefaultRoute.
+// all four parsers: ParseLinkMessage, ParseAddressMessage, ParseDefaultRoute and
+// ParseDefaultRouteHops.
 // Each ignores the message types that are not its own, as on a real socket.
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -50,6 +51,10 @@ void ParseOne(const NetlinkMessage& message) {
   if (auto route = ParseDefaultRoute(nlh)) {
     Check(type == RTM_NEWROUTE);
     if (route->gateway) (void)route->gateway->ToString();
+  }
+  for (const auto& hop : ParseDefaultRouteHops(nlh)) {
+    Check(type == RTM_NEWROUTE && hop.ifindex > 0);
+    if (hop.gateway) (void)hop.gateway->ToString();
   }
 }
 

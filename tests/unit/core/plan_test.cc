@@ -44,7 +44,7 @@ TEST_F(PlanTest, FreshHostFullOrder) {
   EXPECT_EQ(Steps(policy), (std::vector<std::string>{
                                "rename hweth0", "rename hweth1",
                                "prepare hweth0", "up hweth0", "prepare hweth1", "up hweth1",
-                               "create-bridge eth0", "install-zone eth0", "configure-l3 eth0", "bridge-up eth0",
+                               "create-bridge eth0", "install-zone eth0", "bridge-up eth0", "configure-l3 eth0",
                                "attach hweth0>eth0", "announce hweth0>eth0"}));
 }
 

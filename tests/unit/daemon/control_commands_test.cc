@@ -54,6 +54,32 @@ TEST_F(ControlCommandsTest, WrongArgumentsGetUsage) {
   EXPECT_NE(Run({"frobnicate"}, true).error.find("unknown command"), std::string::npos);
 }
 
+TEST_F(ControlCommandsTest, IsolateOptionWords) {
+  EXPECT_NE(Run({"isolate"}, true).error.find("usage: isolate BRIDGE [confirm=SECONDS | force] [session=ADDRESS]"),
+            std::string::npos);
+  EXPECT_NE(Run({"isolate", "eth0", "confirm=soon"}, true).error.find("usage: isolate"), std::string::npos);
+  EXPECT_NE(Run({"isolate", "eth0", "bogus"}, true).error.find("usage: isolate"), std::string::npos);
+  EXPECT_NE(Run({"isolate", "eth0", "confirm=5", "force"}, true).error.find("exclude each other"), std::string::npos);
+  EXPECT_NE(Run({"isolate", "eth0", "session=nowhere"}, true).error.find("not an IP address"), std::string::npos);
+  EXPECT_EQ(kernel_.PortsOf("eth0").size(), 1u) << "refusals change nothing";
+
+  // eth0's address is the session's: refused, and the reply says why.
+  const Reply refused = Run({"isolate", "eth0", "session=192.0.2.9"}, true);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("your session comes in through eth0"), std::string::npos) << refused.error;
+  EXPECT_EQ(kernel_.PortsOf("eth0").size(), 1u);
+
+  const Reply windowed = Run({"isolate", "eth0", "session=192.0.2.9", "confirm=5"}, true);
+  ASSERT_TRUE(windowed.ok) << windowed.error;
+  EXPECT_TRUE(kernel_.PortsOf("eth0").empty());
+  const Reply status = Run({"status"}, false);
+  ASSERT_EQ(status.result["pending_isolate"].size(), 1u) << status.result.dump();
+  EXPECT_TRUE(Run({"confirm"}, true).ok);
+  EXPECT_TRUE(Run({"restore", "eth0"}, true).ok);
+  EXPECT_TRUE(Run({"isolate", "eth0", "force", "session=192.0.2.9"}, true).ok);
+  EXPECT_TRUE(kernel_.PortsOf("eth0").empty());
+}
+
 TEST_F(ControlCommandsTest, ApplyReadsOnlyWhatTheCallerCouldRead) {
   const std::string secret = state_dir_ + "/secret.toml";
   ASSERT_TRUE(WriteFileAtomically(secret, "[[bridge]]\nname = \"this is not for you\"\n", 0600));

@@ -115,6 +115,23 @@ TEST(CtlStatusTableTest, IsolatedBridgeSaysWhyAndAPendingApplyIsShown) {
             "confirm` comes first");
 }
 
+TEST(CtlStatusTableTest, PendingIsolatesAreShown) {
+  json status = SampleStatus();
+  status["bridges"][0]["state"] = "isolated";
+  status["pending_isolate"] = json::array(
+      {{{"bridge", "eth0"}, {"deadline", "2026-11-22T03:01:00Z"}, {"seconds_left", 42}, {"confirm_seconds", 60}},
+       {{"bridge", "eth1"}, {"deadline", "2026-11-22T03:05:00Z"}}, nullptr, 3});
+  const auto lines = Lines(RenderStatusTable(status));
+  EXPECT_THAT(lines, Contains("pending isolate of eth0: restored at 2026-11-22T03:01:00Z (42 s left) unless "
+                              "`failoverctl confirm` comes first"));
+  EXPECT_THAT(lines, Contains("pending isolate of eth1: restored at 2026-11-22T03:05:00Z unless `failoverctl "
+                              "confirm` comes first"));
+  EXPECT_THAT(lines, Contains("pending isolate of ?: restored at ? unless `failoverctl confirm` comes first"))
+      << "an odd entry is shown, not dropped";
+  status["pending_isolate"] = json::array();
+  for (const auto& line : Lines(RenderStatusTable(status))) EXPECT_THAT(line, Not(HasSubstr("pending isolate")));
+}
+
 TEST(CtlResultOutputTest, ReloadAndPlanListTheirLines) {
   const json reload = {{"message", "policy applied: 1 bridge change(s)"},
                        {"changes", {"eth2: new: created with zone lan"}},

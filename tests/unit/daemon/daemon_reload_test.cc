@@ -242,6 +242,25 @@ TEST_F(DaemonReloadTest, ConfirmedApplyStays) {
   EXPECT_EQ(*ReadWholeFile(policy_path_), *ReadWholeFile(next));
 }
 
+TEST_F(DaemonReloadTest, OneConfirmConfirmsThePendingApplyAndIsolates) {
+  auto daemon = Start();
+  const std::string next = temp_.path() + "/next.toml";
+  WritePolicy(std::string(kTwoBridges) + "[[bridge]]\nname = \"br-vm\"\nzone = \"lan\"\nmode = \"internal\"\n", next);
+  ASSERT_TRUE(daemon->ApplyFile(next, 30));
+  core::IsolateRequest window;
+  window.confirm_seconds = 30;
+  ASSERT_TRUE(daemon->Isolate("eth1", window));
+  auto confirmed = daemon->Confirm();
+  ASSERT_TRUE(confirmed) << confirmed.message();
+  EXPECT_EQ(*confirmed, "apply of " + next + " confirmed; isolation of eth1 confirmed: it stays isolated until "
+                        "`failoverctl restore eth1`");
+  clock_.Advance(Millis(60000));
+  loop_.RunDueTimers();
+  EXPECT_NE(kernel_.FindByName("br-vm"), nullptr);
+  EXPECT_TRUE(kernel_.PortsOf("eth1").empty());
+  EXPECT_FALSE(daemon->Confirm());
+}
+
 TEST_F(DaemonReloadTest, RestartInsideTheConfirmWindowRollsBack) {
   const std::string original = *ReadWholeFile(policy_path_);
   {

@@ -92,6 +92,18 @@ TEST_F(DaemonTest, EachBridgeZoneIsInstalledBeforeTheBridgeGoesUp) {
   }
 }
 
+TEST_F(DaemonTest, GatewayIsAddedOnceTheBridgeIsUp) {
+  // The kernel refuses a gateway on a down bridge (no subnet route yet): up comes first.
+  const int a = kernel_.AddNic("ens1", kMacA);
+  auto policy = Policy();
+  policy.bridges[0].gateway = IpAddress::Parse("192.0.2.1");
+  auto daemon = Start(policy);
+  EXPECT_LT(IndexOf("in_eth0"), IndexOf("up eth0"));
+  EXPECT_LT(IndexOf("up eth0"), IndexOf("route eth0 via 192.0.2.1"));
+  EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{a});
+  EXPECT_EQ(daemon->StatusJson()["bridges"][0]["state"], "up");
+}
+
 TEST_F(DaemonTest, ZoneFailureKeepsThatBridgeDownAndOthersWork) {
   kernel_.AddNic("ens1", kMacA);
   const int w = kernel_.AddNic("ens3", kMacWan);

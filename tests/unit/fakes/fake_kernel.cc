@@ -117,6 +117,13 @@ Status FakeKernel::EnsureAddress(int ifindex, const IpPrefix& prefix) {
 }
 
 Status FakeKernel::EnsureDefaultRoute(int ifindex, const IpAddress& gateway) {
+  // Like the kernel: a down link has no subnet routes, so no gateway is reachable through it.
+  if (!links_.at(ifindex).admin_up)
+    return Status::Error(links_.at(ifindex).name + ": add default route via " + gateway.ToString() +
+                         ": Network is unreachable (Nexthop has invalid gateway)");
+  const core::DefaultRoute route{ifindex, gateway};
+  if (std::find(default_routes.begin(), default_routes.end(), route) == default_routes.end())
+    default_routes.push_back(route);
   return Record("route " + links_.at(ifindex).name + " via " + gateway.ToString());
 }
 
@@ -132,6 +139,7 @@ Status FakeKernel::RemoveAddress(int ifindex, const IpPrefix& prefix) {
 }
 
 Status FakeKernel::RemoveDefaultRoute(int ifindex, const IpAddress& gateway) {
+  std::erase(default_routes, core::DefaultRoute{ifindex, gateway});
   return Record("unroute " + links_.at(ifindex).name + " via " + gateway.ToString());
 }
 
@@ -149,8 +157,21 @@ Status FakeKernel::DeleteLink(int ifindex) {
   for (auto& [index, link] : links_)
     if (link.master == ifindex) link.master = 0;  // the kernel releases the ports
   addresses.erase(ifindex);
+  std::erase_if(default_routes, [&](const core::DefaultRoute& route) { return route.ifindex == ifindex; });
   links_.erase(it);
   return Record("delete " + name);
+}
+
+Result<std::vector<core::DefaultRoute>> FakeKernel::ListDefaultRoutes() {
+  if (ShouldFail("routes")) return Status::Error("dump routes: injected failure");
+  return default_routes;
+}
+
+Result<std::vector<IpPrefix>> FakeKernel::ListAddresses(int ifindex) {
+  if (ShouldFail("addresses")) return Status::Error("dump addresses: injected failure");
+  std::vector<IpPrefix> prefixes;
+  for (const auto& text : addresses[ifindex]) prefixes.push_back(*IpPrefix::Parse(text));
+  return prefixes;
 }
 
 }  // namespace failoverd::testing

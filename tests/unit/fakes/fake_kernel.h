@@ -1,6 +1,8 @@
 // FakeKernel: a KernelOps that keeps a link table in memory and applies changes
 // the way the kernel would (renames refused while up, names unique, masters must
-// be bridges), recording every call. Tests cut "cables" by setting carrier.
+// be bridges), recording every call. Tests cut "cables" by setting carrier. It also
+// keeps the addresses and default routes added through it, and tests may add
+// others' (a DHCP address, a default route set by hand).
 #pragma once
 
 #include <map>
@@ -43,8 +45,11 @@ class FakeKernel final : public core::KernelOps {
   Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) override;
   Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
   Status DeleteLink(int ifindex) override;
+  Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;  // fails after FailNext("routes")
+  Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;     // fails after FailNext("addresses")
 
   std::map<int, std::vector<std::string>> addresses;  // ifindex -> "192.0.2.9/24"
+  std::vector<core::DefaultRoute> default_routes;     // main table, every next hop
   std::vector<std::string> prepared;                  // NIC names given PrepareNic
   int carrier_queries = 0;                            // HasCarrier calls
 

@@ -84,6 +84,85 @@ TEST(RouteRequestsTest, DefaultRouteRoundTrip) {
   }
 }
 
+TEST(RouteRequestsTest, DefaultRouteHopsOfASingleHopRoute) {
+  for (const char* gateway : {"192.0.2.1", "2001:db8::1"}) {
+    const IpAddress gw = *IpAddress::Parse(gateway);
+    auto request = BuildAddDefaultRouteRequest(4, gw);
+    ASSERT_TRUE(request.ok()) << request.message();
+    const auto hops = ParseDefaultRouteHops(Header(request.value()));
+    ASSERT_EQ(hops.size(), 1u) << gateway;
+    EXPECT_EQ(hops[0], (DefaultRoute{4, gw}));
+  }
+}
+
+// An RTM_NEWROUTE laid out by hand: family, destination length, table, type, and
+// the attributes the caller adds.
+struct RouteMessage {
+  std::array<uint8_t, 512> buffer{};
+  nlmsghdr* nlh = nullptr;
+  RouteMessage(unsigned char family, unsigned char dst_len, unsigned char table, unsigned char type) {
+    nlh = mnl_nlmsg_put_header(buffer.data());
+    nlh->nlmsg_type = RTM_NEWROUTE;
+    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+    rtm->rtm_family = family;
+    rtm->rtm_dst_len = dst_len;
+    rtm->rtm_table = table;
+    rtm->rtm_type = type;
+  }
+};
+
+TEST(RouteRequestsTest, DefaultRouteHopsOfAMultipathRoute) {
+  RouteMessage message(AF_INET, 0, RT_TABLE_MAIN, RTN_UNICAST);
+  nlattr* multipath = mnl_attr_nest_start(message.nlh, RTA_MULTIPATH);
+  const uint8_t gateways[2][4] = {{192, 0, 2, 1}, {198, 51, 100, 1}};
+  for (int i = 0; i < 2; ++i) {
+    auto* hop = static_cast<rtnexthop*>(mnl_nlmsg_get_payload_tail(message.nlh));
+    message.nlh->nlmsg_len += static_cast<uint32_t>(RTNH_ALIGN(sizeof(rtnexthop)));
+    hop->rtnh_ifindex = 7 + i;
+    mnl_attr_put(message.nlh, RTA_GATEWAY, 4, gateways[i]);
+    hop->rtnh_len = static_cast<unsigned short>(static_cast<uint8_t*>(mnl_nlmsg_get_payload_tail(message.nlh)) -
+                                                reinterpret_cast<uint8_t*>(hop));
+  }
+  mnl_attr_nest_end(message.nlh, multipath);
+  const auto hops = ParseDefaultRouteHops(message.nlh);
+  ASSERT_EQ(hops.size(), 2u);
+  EXPECT_EQ(hops[0], (DefaultRoute{7, IpAddress::Parse("192.0.2.1")}));
+  EXPECT_EQ(hops[1], (DefaultRoute{8, IpAddress::Parse("198.51.100.1")}));
+}
+
+TEST(RouteRequestsTest, DefaultRouteHopsIgnoreOtherRoutes) {
+  auto with_oif = [](RouteMessage& message) {
+    mnl_attr_put_u32(message.nlh, RTA_OIF, 5);
+    return ParseDefaultRouteHops(message.nlh);
+  };
+  RouteMessage device(AF_INET6, 0, RT_TABLE_MAIN, RTN_UNICAST);
+  const auto hops = with_oif(device);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0], (DefaultRoute{5, std::nullopt})) << "a device route out of ifindex 5";
+  RouteMessage subnet(AF_INET, 24, RT_TABLE_MAIN, RTN_UNICAST);
+  EXPECT_TRUE(with_oif(subnet).empty()) << "not a default route";
+  RouteMessage local(AF_INET, 0, RT_TABLE_LOCAL, RTN_UNICAST);
+  EXPECT_TRUE(with_oif(local).empty()) << "another table";
+  RouteMessage blackhole(AF_INET, 0, RT_TABLE_MAIN, RTN_BLACKHOLE);
+  EXPECT_TRUE(with_oif(blackhole).empty()) << "not unicast";
+  RouteMessage high(AF_INET, 0, RT_TABLE_COMPAT, RTN_UNICAST);
+  mnl_attr_put_u32(high.nlh, RTA_TABLE, 1000);
+  EXPECT_TRUE(with_oif(high).empty()) << "table 1000, only in RTA_TABLE";
+  RouteMessage main_by_attr(AF_INET, 0, RT_TABLE_COMPAT, RTN_UNICAST);
+  mnl_attr_put_u32(main_by_attr.nlh, RTA_TABLE, RT_TABLE_MAIN);
+  EXPECT_EQ(with_oif(main_by_attr).size(), 1u);
+}
+
+TEST(RouteRequestsTest, DefaultRouteHopsSurviveABrokenMultipath) {
+  RouteMessage message(AF_INET, 0, RT_TABLE_MAIN, RTN_UNICAST);
+  // One next hop claiming more bytes than the attribute holds.
+  rtnexthop hop{};
+  hop.rtnh_len = 200;
+  hop.rtnh_ifindex = 3;
+  mnl_attr_put(message.nlh, RTA_MULTIPATH, sizeof hop, &hop);
+  EXPECT_TRUE(ParseDefaultRouteHops(message.nlh).empty());
+}
+
 TEST(RouteRequestsTest, RouteDumpRequest) {
   NetlinkMessage message = BuildRouteDumpRequest(IpFamily::kV6);
   const nlmsghdr* nlh = Header(message);
