@@ -20,6 +20,15 @@ struct BridgeSpec {
   int forward_delay_s = 0;
 };
 
+// What a bridge carries at layer 3, read back from the kernel: its global-scope
+// addresses (link-local ones come and go with the link and are nobody's setting)
+// and the gateways of the main table's default routes out of it. Both sorted.
+struct L3State {
+  std::vector<IpPrefix> addresses;
+  std::vector<IpAddress> gateways;
+  bool operator==(const L3State&) const = default;
+};
+
 class KernelOps {
  public:
   virtual ~KernelOps() = default;
@@ -54,6 +63,9 @@ class KernelOps {
   // unsolicited neighbour advertisement for each IPv6 address, from the bridge's MAC,
   // plus one frame from every MAC learned behind the bridge on another port.
   virtual Status Announce(int port_ifindex, int bridge_ifindex) = 0;
+  // Reads what `ifindex` carries at layer 3 now (a read, no change): for recording
+  // the state an `apply --confirm` may have to return to, and checking it came back.
+  virtual Result<L3State> ReadL3(int ifindex) = 0;
 };
 
 }  // namespace failoverd::core

@@ -25,7 +25,7 @@ struct Action {
     kLinkUp,        // bring the NIC up so it senses carrier
     kCreateBridge,  // create bridge `bridge`, down, per `spec`
     kInstallZone,   // install the firewall zone of `bridge` in one transaction
-    kConfigureL3,   // static addresses and gateway of `bridge`
+    kConfigureL3,   // static addresses and (once it is up) gateway of `bridge`
     kBridgeUp,      // bring `bridge` up (only after its zone is in place)
     kDetach,        // release the NIC from its bridge (`bridge` = the one it leaves)
     kAttach,        // enslave the NIC to `bridge`

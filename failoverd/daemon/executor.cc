@@ -7,6 +7,13 @@ namespace failoverd {
 
 using core::Action;
 
+Result<firewall::ZoneFragment> ZoneOf(const policy::Bridge& bridge, const std::string& zones_dir,
+                                      const std::map<std::string, firewall::ZoneFragment>& pinned) {
+  auto it = pinned.find(bridge.name);
+  if (it != pinned.end() && it->second.name == bridge.zone) return it->second;
+  return firewall::LoadZone(zones_dir, bridge.zone);
+}
+
 Executor::Executor(core::KernelOps& kernel, firewall::Firewall& firewall, EventLog& events, const Clock& clock)
     : kernel_(kernel), firewall_(firewall), events_(events), clock_(clock), log_(GetLogger("engine")) {}
 
@@ -89,8 +96,13 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       const policy::Bridge* bridge = policy.FindBridge(action.bridge);
       const int ifindex = BridgeIfindex(action.bridge, observed);
       if (!bridge || !ifindex) return Status::Error("bridge not found");
-      Status status = ConfigureL3(*bridge, ifindex, progress);
-      if (status) progress.configured_bridges.insert(action.bridge);
+      const core::LinkInfo* link = created_bridges_.count(action.bridge) ? nullptr : observed.FindByName(action.bridge);
+      const bool up = link && link->admin_up;
+      Status status = ConfigureL3(*bridge, ifindex, progress, up);
+      // The kernel refuses a gateway it reaches through no up link ("Nexthop has invalid
+      // gateway"): on a bridge that is still down the default route waits, the bridge
+      // stays unconfigured, and the next round — after kBridgeUp — adds the route.
+      if (status && (up || !bridge->gateway)) progress.configured_bridges.insert(action.bridge);
       return status;
     }
     case Action::Type::kBridgeUp: {
@@ -136,7 +148,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
 Status Executor::InstallZone(const policy::Policy& policy, const std::string& bridge_name) {
   const policy::Bridge* bridge = policy.FindBridge(bridge_name);
   if (!bridge) return Status::Error("bridge not in policy");
-  auto zone = firewall::LoadZone(policy.daemon.zones_dir, bridge->zone);
+  auto zone = ZoneOf(*bridge, policy.daemon.zones_dir, pinned_zones_);
   if (!zone) return zone.status();
   Status applied = firewall_.Apply(firewall::InstallZoneScript({bridge_name, *zone}));
   if (applied) installed_zones_[bridge_name] = *zone;
@@ -157,7 +169,7 @@ Status Executor::DeleteBridge(const Action& action, core::Progress& progress) {
   return Status::Ok();
 }
 
-Status Executor::ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Progress& progress) {
+Status Executor::ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Progress& progress, bool up) {
   if (auto gateway = progress.stale_gateways.find(bridge.name); gateway != progress.stale_gateways.end()) {
     if (Status status = kernel_.RemoveDefaultRoute(ifindex, gateway->second); !status) return status;
     progress.stale_gateways.erase(gateway);
@@ -169,7 +181,7 @@ Status Executor::ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Pr
   }
   for (const auto& address : bridge.addresses)
     if (Status status = kernel_.EnsureAddress(ifindex, address); !status) return status;
-  if (bridge.gateway) return kernel_.EnsureDefaultRoute(ifindex, *bridge.gateway);
+  if (bridge.gateway && up) return kernel_.EnsureDefaultRoute(ifindex, *bridge.gateway);
   return Status::Ok();
 }
 

@@ -3,16 +3,20 @@
 // SIGTERM/SIGINT. Nothing here decides anything.
 #pragma once
 
+#include <map>
 #include <string>
 
+#include "failoverd/daemon/daemon.h"
+#include "firewall/firewall.h"
 #include "policy/policy.h"
 
 namespace failoverd {
 
-// Runs the daemon; returns the process exit code.
+// Runs the daemon on `start.policy`; returns the process exit code.
 // `policy_path`: the file `reload` and SIGHUP re-read and `apply` replaces.
-// `startup_note`: what UndoUnconfirmedApply did, logged and recorded in events ("" for nothing).
-int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note = "");
+// `start`: what UndoUnconfirmedApply did (its message is logged and recorded in events,
+// its recorded state restored by the daemon's start).
+int RunDaemon(const StartupRollback& start, const std::string& policy_path);
 
 // Prints what the daemon would change on this host now (renames, bridges,
 // attachments, firewall) without changing anything; returns the exit code.
@@ -20,7 +24,8 @@ int PrintDryRun(const policy::Policy& policy);
 
 // Validates the zone files the policy names (and, as root, the generated ruleset
 // with an nft dry run); prints PATH:LINE:COLUMN problems; returns 0 or 2.
-int CheckZones(const policy::Policy& policy);
+// `recorded`: zone rules a rollback installs instead of a bridge's zone file.
+int CheckZones(const policy::Policy& policy, const std::map<std::string, firewall::ZoneFragment>& recorded = {});
 
 std::string ReadMachineId();
 

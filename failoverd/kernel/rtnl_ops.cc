@@ -9,6 +9,7 @@
 #include <linux/if.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -368,6 +369,28 @@ Status RtnlOps::Announce(int port_ifindex, int bridge_ifindex) {
     return Status::Error(port->name + ": announce " + bridge->name + ": not a bridge");
   auto counts = AnnounceBridge(rtnl_, port.value(), bridge.value());
   return counts.status();
+}
+
+Result<core::L3State> RtnlOps::ReadL3(int ifindex) {
+  const std::string name = NameOf(ifindex);
+  auto addresses = DumpAddresses(rtnl_, ifindex);
+  if (!addresses.ok()) return Status::Error(name + ": read addresses: " + addresses.message());
+  core::L3State state;
+  for (const KernelAddress& address : addresses.value())
+    if (address.scope == RT_SCOPE_UNIVERSE) state.addresses.push_back(address.prefix);
+  for (const IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
+    NetlinkMessage request = BuildRouteDumpRequest(family);
+    std::vector<NetlinkMessage> routes;
+    const NetlinkReply dump = rtnl_.Dump(reinterpret_cast<nlmsghdr*>(request.data()), &routes);
+    if (!dump.ok()) return ReplyStatus(name + ": read routes", dump);
+    for (const NetlinkMessage& message : routes) {
+      auto route = ParseDefaultRoute(Header(message));
+      if (route && route->ifindex == ifindex && route->gateway) state.gateways.push_back(*route->gateway);
+    }
+  }
+  std::sort(state.addresses.begin(), state.addresses.end());
+  std::sort(state.gateways.begin(), state.gateways.end());
+  return state;
 }
 
 }  // namespace failoverd::kernel

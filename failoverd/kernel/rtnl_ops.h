@@ -52,6 +52,7 @@ class RtnlOps final : public core::KernelOps {
   Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
   Status DeleteLink(int ifindex) override;
   Status Announce(int port_ifindex, int bridge_ifindex) override;
+  Result<core::L3State> ReadL3(int ifindex) override;
 
   // One link by index or name (RTM_GETLINK), enriched like DumpLinks.
   Result<core::LinkInfo> GetLink(int ifindex);

@@ -117,7 +117,10 @@ Status FakeKernel::EnsureAddress(int ifindex, const IpPrefix& prefix) {
 }
 
 Status FakeKernel::EnsureDefaultRoute(int ifindex, const IpAddress& gateway) {
-  return Record("route " + links_.at(ifindex).name + " via " + gateway.ToString());
+  auto& list = gateways[ifindex];
+  const std::string text = gateway.ToString();
+  if (std::find(list.begin(), list.end(), text) == list.end()) list.push_back(text);
+  return Record("route " + links_.at(ifindex).name + " via " + text);
 }
 
 Status FakeKernel::Announce(int port_ifindex, int bridge_ifindex) {
@@ -132,6 +135,7 @@ Status FakeKernel::RemoveAddress(int ifindex, const IpPrefix& prefix) {
 }
 
 Status FakeKernel::RemoveDefaultRoute(int ifindex, const IpAddress& gateway) {
+  std::erase(gateways[ifindex], gateway.ToString());
   return Record("unroute " + links_.at(ifindex).name + " via " + gateway.ToString());
 }
 
@@ -149,8 +153,20 @@ Status FakeKernel::DeleteLink(int ifindex) {
   for (auto& [index, link] : links_)
     if (link.master == ifindex) link.master = 0;  // the kernel releases the ports
   addresses.erase(ifindex);
+  gateways.erase(ifindex);
   links_.erase(it);
   return Record("delete " + name);
+}
+
+Result<core::L3State> FakeKernel::ReadL3(int ifindex) {
+  if (ShouldFail("read-l3")) return Status::Error("read addresses: injected failure");
+  if (!links_.count(ifindex)) return Status::Error("ifindex " + std::to_string(ifindex) + ": No such device");
+  core::L3State state;
+  for (const auto& text : addresses[ifindex]) state.addresses.push_back(*IpPrefix::Parse(text));
+  for (const auto& text : gateways[ifindex]) state.gateways.push_back(*IpAddress::Parse(text));
+  std::sort(state.addresses.begin(), state.addresses.end());
+  std::sort(state.gateways.begin(), state.gateways.end());
+  return state;
 }
 
 }  // namespace failoverd::testing

@@ -43,8 +43,10 @@ class FakeKernel final : public core::KernelOps {
   Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) override;
   Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
   Status DeleteLink(int ifindex) override;
+  Result<core::L3State> ReadL3(int ifindex) override;  // from `addresses` and `gateways`
 
   std::map<int, std::vector<std::string>> addresses;  // ifindex -> "192.0.2.9/24"
+  std::map<int, std::vector<std::string>> gateways;   // ifindex -> default routes' gateways
   std::vector<std::string> prepared;                  // NIC names given PrepareNic
   int carrier_queries = 0;                            // HasCarrier calls
 
