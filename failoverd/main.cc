@@ -58,9 +58,11 @@ int main(int argc, char** argv) {
   }
   // An apply that was never confirmed is undone before anything else reads the policy.
   const failoverd::StartupRollback start = failoverd::UndoUnconfirmedApply(policy_path, policy);
-  if (failoverd::CheckZones(start.policy) != 0) {
+  // A rollback installs the zone rules recorded at the apply, not the zone files.
+  if (failoverd::CheckZones(start.policy, start.recorded ? start.recorded->Zones()
+                                                          : std::map<std::string, failoverd::firewall::ZoneFragment>{}) != 0) {
     std::fprintf(stderr, "failoverd: zone problems; nothing was changed\n");
     return 2;
   }
-  return failoverd::RunDaemon(start.policy, policy_path, start.message, {migrate, confirm_seconds});
+  return failoverd::RunDaemon(start, policy_path, {migrate, confirm_seconds});
 }

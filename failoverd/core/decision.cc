@@ -333,7 +333,10 @@ class Decider {
     NicDecision* chosen = nullptr;
     std::string reason;
     const Health current_health = current ? HealthOf(*current) : Health{};
-    if (current && current_health.Working(in_.now, hold_down_)) {
+    if (NicDecision* restored = RestoredPort(bridge, preferred, spares); restored && UsableOrWake(*restored)) {
+      chosen = restored;
+      reason = restored->name + " put back as the active port recorded before the apply (rollback)";
+    } else if (current && current_health.Working(in_.now, hold_down_)) {
       chosen = current;
       reason = current->name + " keeps the job (carrier " + (current_health.carrier ? "up" : "in hold-down") + ")";
       if (!current_health.carrier && current_health.since) WakeAt(*current_health.since + hold_down_);
@@ -398,6 +401,21 @@ class Decider {
         nic->reason = "standby for " + bridge.name + (HealthOf(*nic).carrier ? "" : ", no carrier");
     decision.reason = reason;
     out_.bridges.push_back(decision);
+  }
+
+  // The NIC a rollback puts back as `bridge`'s active port, if it may serve the
+  // bridge now (one of its NICs, or a spare it may take); nullptr otherwise.
+  NicDecision* RestoredPort(const policy::Bridge& bridge, const std::vector<NicDecision*>& preferred,
+                            const std::vector<NicDecision*>& spares) const {
+    if (!in_.restore_active) return nullptr;
+    auto hint = in_.restore_active->find(bridge.name);
+    if (hint == in_.restore_active->end()) return nullptr;
+    for (NicDecision* nic : preferred)
+      if (nic->identity == hint->second) return nic;
+    if (bridge.spares)
+      for (NicDecision* nic : spares)
+        if (nic->identity == hint->second) return nic;
+    return nullptr;
   }
 
   // Preferred NICs by preference order, then spares; names break ties.

@@ -97,6 +97,12 @@ struct DecisionInput {
   // By ifindex; nullptr or a missing entry means nothing heard yet.
   const std::map<int, NicEvidence>* evidence = nullptr;
   const Overrides* overrides = nullptr;  // nullptr: none
+  // bridge -> identity of the NIC to make its active port when that NIC may serve
+  // the bridge and is usable, whichever NIC is active now and whatever the
+  // preference and failback say: the port recorded before an `apply --confirm`,
+  // put back by its rollback. The daemon passes it for the rollback's reconcile
+  // only; afterwards the usual rules (the current active port keeps the job) hold it there.
+  const std::map<std::string, MacAddress>* restore_active = nullptr;
 };
 
 Decision Decide(const DecisionInput& input);

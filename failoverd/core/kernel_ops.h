@@ -29,6 +29,15 @@ struct DefaultRoute {
   bool operator==(const DefaultRoute&) const = default;
 };
 
+// What a bridge carries at layer 3, read back from the kernel: its global-scope
+// addresses (link-local ones come and go with the link and are nobody's setting)
+// and the gateways of the main table's default routes out of it. Both sorted.
+struct L3State {
+  std::vector<IpPrefix> addresses;
+  std::vector<IpAddress> gateways;
+  bool operator==(const L3State&) const = default;
+};
+
 class KernelOps {
  public:
   virtual ~KernelOps() = default;
@@ -69,6 +78,9 @@ class KernelOps {
   virtual Result<std::vector<DefaultRoute>> ListDefaultRoutes() = 0;
   // The IPv4 and IPv6 addresses on `ifindex`, whoever added them (DHCP, the administrator).
   virtual Result<std::vector<IpPrefix>> ListAddresses(int ifindex) = 0;
+  // Reads what `ifindex` carries at layer 3 now (a read, no change): for recording
+  // the state an `apply --confirm` may have to return to, and checking it came back.
+  virtual Result<L3State> ReadL3(int ifindex) = 0;
 };
 
 }  // namespace failoverd::core

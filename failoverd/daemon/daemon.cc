@@ -41,8 +41,10 @@ Daemon::~Daemon() {
 }
 
 Status Daemon::Start() {
+  const MonoTime started = clock_.Now();
   if (Status loaded = state_.Load(); !loaded)
     log_->warn("state file ignored, names are taken from the kernel: {}", loaded.message());
+  if (startup_restore_) PrepareExactRestore(startup_restore_->recorded);
   overrides_ = OverridesFromJson(state_.Section("overrides"));
   UndoIsolatesLeftPending();
   // Bridges failoverd made that the policy no longer has go in the first reconcile.
@@ -62,7 +64,7 @@ Status Daemon::Start() {
   for (const auto& bridge : policy_.bridges) {
     const core::LinkInfo* link = observed_.FindByName(bridge.name);
     if (!link || !link->is_bridge()) continue;
-    auto zone = firewall::LoadZone(policy_.daemon.zones_dir, bridge.zone);
+    auto zone = ZoneOf(bridge, policy_.daemon.zones_dir, executor_.pinned_zones());
     if (!zone) {
       progress_.bridge_errors[bridge.name] = "firewall zone not installed: " + zone.message();
       continue;
@@ -81,12 +83,19 @@ Status Daemon::Start() {
   log_->info("zero-phase firewall installed; adopting {} existing bridge(s)", adopted.size());
 
   Reconcile();
+  if (startup_restore_) {
+    FinishExactRestore(startup_restore_->recorded, startup_restore_->file, started);
+    startup_restore_.reset();
+    // Only now: a crash before this point restores again at the next start.
+    state_.SetSection("pending_apply", nullptr);
+    if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  }
   return Status::Ok();
 }
 
 core::Decision Daemon::DecideNow() const {
-  return core::Decide(
-      {policy_, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_});
+  return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_,
+                       &restore_active_});
 }
 
 bool Daemon::Refresh() {
@@ -423,6 +432,7 @@ nlohmann::json Daemon::StatusJson() const {
       {"pending_apply", PendingApplyJson()},
       {"pending_migration", migration_hook_.status ? migration_hook_.status() : nlohmann::json()},
       {"pending_isolate", PendingIsolateJson()},
+      {"last_rollback", LastRollbackJson()},
   };
 }
 

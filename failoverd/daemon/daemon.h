@@ -9,7 +9,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
@@ -20,6 +22,7 @@
 #include "failoverd/core/kernel_ops.h"
 #include "failoverd/core/observed.h"
 #include "failoverd/core/plan.h"
+#include "failoverd/daemon/apply_snapshot.h"
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/executor.h"
@@ -34,10 +37,19 @@ namespace failoverd {
 // Before anything starts (main, then RunDaemon): an `apply --confirm` that was never
 // confirmed — the daemon restarted or was killed inside the window — is undone:
 // the policy file gets its previous text back, and everything runs on that policy.
-// `message` says what happened ("" when nothing was pending).
+// `message` says what happened ("" when nothing was pending). The state recorded at
+// the apply comes along for Daemon::SetStartupRollback, which puts it back exactly;
+// until the daemon has done so, state.json keeps the pending apply, so a crash
+// during the restore restores again at the next start.
 struct StartupRollback {
   policy::Policy policy;
   std::string message;
+  std::string file;                       // the unconfirmed policy file
+  std::optional<ApplySnapshot> recorded;  // nullopt: nothing recorded (or unreadable)
+  // What the unconfirmed policy put on bridges `policy` keeps and `policy` does not
+  // have (a reload at the deadline would remove them; the start does instead).
+  std::map<std::string, std::vector<IpPrefix>> stale_addresses;
+  std::map<std::string, IpAddress> stale_gateways;
 };
 StartupRollback UndoUnconfirmedApply(const std::string& policy_path, policy::Policy parsed);
 
@@ -56,6 +68,11 @@ class Daemon {
   // exist, in the same transaction), adoption, then the first reconcile. An error
   // means the daemon must not run (e.g. the zero phase could not be installed).
   Status Start();
+  // Before Start(), with what UndoUnconfirmedApply found: the policy is the one an
+  // unconfirmed apply replaced; Start() removes what that apply added and puts back
+  // the rest of the state recorded then — NIC names, zone rules, active ports —
+  // then checks the result against the record and reports it (daemon_rollback.cc).
+  void SetStartupRollback(const StartupRollback& rollback);
 
   // Something changed in the kernel's links (a batch of rtnetlink events, a udev
   // event, a netlink overflow). Event contents are never trusted as the current
@@ -91,7 +108,10 @@ class Daemon {
   // problem and the running one stays; a valid one is applied as a difference.
   void SetPolicyPath(std::string path) { policy_path_ = std::move(path); }
   Result<nlohmann::json> Reload();  // re-reads the policy file (SIGHUP, `failoverctl reload`)
-  Result<nlohmann::json> ApplyPolicy(policy::Policy next);
+  // `recorded_zones`: zone rules to install instead of reading the zone files (a
+  // rollback's); kept until the next ApplyPolicy.
+  Result<nlohmann::json> ApplyPolicy(policy::Policy next,
+                                     std::map<std::string, firewall::ZoneFragment> recorded_zones = {});
   // `failoverctl apply`: FILE becomes the policy file. With confirm_seconds > 0 the
   // previous policy comes back unless Confirm() is called in time, also across a restart.
   Result<nlohmann::json> ApplyFile(const std::string& file, int confirm_seconds);
@@ -146,7 +166,16 @@ class Daemon {
   std::vector<int> ActivePorts() const;  // enslaved, with carrier as last known
   void ScheduleCarrierPoll();
   void PollCarriers();
+  // Rollback of an unconfirmed apply (daemon_rollback.cc).
   Status RestorePreviousPolicy(const std::string& why);
+  // The bridges a snapshot looks at: the policy's, those still to be deleted, those with a zone.
+  std::set<std::string> SnapshotBridges() const;
+  Result<ApplySnapshot> Snapshot() const;
+  // Before the rollback's reconcile: what the policy alone would not put back.
+  void PrepareExactRestore(const ApplySnapshot& recorded);
+  // After it: drops the one-shot active-port hint, compares the state with the
+  // record, and logs and records the outcome with the time since `started`.
+  void FinishExactRestore(const ApplySnapshot& recorded, const std::string& file, MonoTime started);
   nlohmann::json PendingApplyJson() const;
   // The apply part of Confirm(): its message, nullopt when no apply is pending.
   std::optional<std::string> ConfirmApply();
@@ -166,6 +195,7 @@ class Daemon {
   nlohmann::json PendingIsolateJson() const;  // for status
   nlohmann::json PendingIsolateSection() const;  // for state.json
   std::string PendingIsolateNote(const std::string& bridge) const;  // "restored at T unless ..."
+  nlohmann::json LastRollbackJson() const;
 
   policy::Policy policy_;
   std::string machine_id_;
@@ -201,6 +231,7 @@ class Daemon {
     std::string previous_text;  // the policy file before the apply
     std::string file;
     std::chrono::system_clock::time_point deadline;
+    ApplySnapshot recorded;     // the state the previous policy had produced
   };
   std::optional<PendingApply> pending_apply_;
   MigrationHook migration_hook_;
@@ -213,6 +244,23 @@ class Daemon {
     EventLoop::TimerId timer = 0;
   };
   std::map<std::string, PendingIsolate> pending_isolates_;
+  // A rollback found at start (SetStartupRollback), carried out by Start().
+  struct StartupRestore {
+    ApplySnapshot recorded;
+    std::string file;
+  };
+  std::optional<StartupRestore> startup_restore_;
+  // bridge -> NIC identity: the active ports a rollback puts back (core::DecisionInput::restore_active);
+  // set for the rollback's reconcile only.
+  std::map<std::string, MacAddress> restore_active_;
+  // How the last rollback ended, for status.
+  struct RollbackReport {
+    std::chrono::system_clock::time_point at;
+    std::string file;
+    int64_t ms = 0;
+    std::vector<std::string> differences;
+  };
+  std::optional<RollbackReport> last_rollback_;
 
   // Until when the active ports' carrier is asked of the kernel (the second after a
   // link notification, when the kernel would report a loss late).

@@ -4,6 +4,7 @@
 // policy leaves everything as it was.
 #include <algorithm>
 
+#include "failoverd/daemon/apply_snapshot_json.h"
 #include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
 #include "policy/policy_parser.h"
@@ -55,12 +56,13 @@ Result<nlohmann::json> Daemon::Reload() {
   return ApplyPolicy(*parsed.policy);
 }
 
-Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next) {
+Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
+                                           std::map<std::string, firewall::ZoneFragment> recorded_zones) {
   // Every zone must load, and the kernel must accept its script, before anything changes.
   std::map<std::string, firewall::ZoneFragment> zones;
   std::string problems;
   for (const auto& bridge : next.bridges) {
-    auto zone = firewall::LoadZone(next.daemon.zones_dir, bridge.zone);
+    auto zone = ZoneOf(bridge, next.daemon.zones_dir, recorded_zones);
     if (!zone) {
       problems += zone.message() + "\n";
       continue;
@@ -128,6 +130,7 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next) {
   progress_.bridge_errors.clear();
 
   policy_ = std::move(next);
+  executor_.SetPinnedZones(std::move(recorded_zones));
   decision_ = DecideNow();  // nothing may keep pointing into the old policy
   const std::string summary = "policy applied: " + std::to_string(changes.size()) + " change(s)" +
                               (restart.empty() ? "" : "; needs a restart to take effect: " + restart.front() +
@@ -159,11 +162,17 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
 
   const MonoTime confirm_started = clock_.Now();
   if (confirm_seconds > 0) {
+    // The state the running policy produced, which a rollback returns to exactly.
+    auto recorded = Snapshot();
+    if (!recorded)
+      return Status::Error("cannot record the state to roll back to: " + recorded.message() + "; nothing was changed");
     // Recorded before the policy file changes: a crash from here on rolls back at the next start.
-    pending_apply_ = PendingApply{*previous, file, clock_.WallNow() + std::chrono::seconds(confirm_seconds)};
+    pending_apply_ = PendingApply{*previous, file, clock_.WallNow() + std::chrono::seconds(confirm_seconds), *recorded};
     state_.SetSection("pending_apply", {{"file", file},
                                         {"deadline", FormatRfc3339(pending_apply_->deadline)},
-                                        {"previous_policy", *previous}});
+                                        {"previous_policy", *previous},
+                                        {"applied_policy", *text},
+                                        {"recorded_state", SnapshotToJson(*recorded)}});
     if (Status saved = state_.Save(); !saved) {
       pending_apply_.reset();
       state_.SetSection("pending_apply", nullptr);
@@ -218,65 +227,6 @@ std::optional<std::string> Daemon::ConfirmApply() {
   events_.Add(clock_.WallNow(), "policy", message);
   log_->info("{}", message);
   return message;
-}
-
-Status Daemon::RestorePreviousPolicy(const std::string& why) {
-  const PendingApply pending = *pending_apply_;
-  const auto parsed = policy::ParsePolicyText(pending.previous_text, policy_path_);
-  Status status = Status::Ok();
-  if (Status written = WriteFileAtomically(policy_path_, pending.previous_text); !written)
-    status = Status::Error("cannot write back " + policy_path_ + ": " + written.message());
-  if (!parsed.policy) {
-    status = Status::Error("the previous policy no longer parses: " + JoinErrors(parsed.errors));
-  } else if (auto applied = ApplyPolicy(*parsed.policy); !applied) {
-    status = applied.status();
-  }
-  pending_apply_.reset();
-  state_.SetSection("pending_apply", nullptr);
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
-  const std::string message = "apply of " + pending.file + " rolled back: " + why +
-                              (status ? "" : "; rollback incomplete: " + status.message());
-  events_.Add(clock_.WallNow(), "policy", message);
-  if (status) log_->warn("{}", message);
-  else log_->error("{}", message);
-  return status;
-}
-
-StartupRollback UndoUnconfirmedApply(const std::string& policy_path, policy::Policy parsed) {
-  StartupRollback result{std::move(parsed), ""};
-  StateStore state(result.policy.daemon.state_dir);
-  if (!state.Load()) return result;  // the daemon reports an unreadable state file
-  const nlohmann::json pending = state.Section("pending_apply");  // a copy: cleared below
-  if (!pending.is_object()) return result;
-  const std::string file = pending.value("file", "?");
-  state.SetSection("pending_apply", nullptr);
-  const auto previous = pending.find("previous_policy");
-  if (previous == pending.end() || !previous->is_string()) {
-    result.message = "state.json held an unreadable pending apply of " + file + "; it was dropped";
-  } else {
-    const std::string text = previous->get<std::string>();
-    const auto reparsed = policy::ParsePolicyText(text, policy_path);
-    result.message = "apply of " + file + " rolled back at start: failoverd restarted before `failoverctl confirm`";
-    if (!reparsed.policy) {
-      result.message += "; but the previous policy does not parse, so the current one stays: " + JoinErrors(reparsed.errors);
-    } else if (Status written = WriteFileAtomically(policy_path, text); !written) {
-      result.message += "; cannot write back " + policy_path + " (" + written.message() +
-                        "), running the previous policy anyway";
-      result.policy = *reparsed.policy;
-    } else {
-      result.policy = *reparsed.policy;
-    }
-  }
-  if (Status saved = state.Save(); !saved) result.message += "; cannot save " + state.path() + ": " + saved.message();
-  return result;
-}
-
-nlohmann::json Daemon::PendingApplyJson() const {
-  if (!pending_apply_) return nullptr;
-  const auto left = std::chrono::duration_cast<std::chrono::seconds>(pending_apply_->deadline - clock_.WallNow());
-  return {{"file", pending_apply_->file},
-          {"deadline", FormatRfc3339(pending_apply_->deadline)},
-          {"seconds_left", std::max<int64_t>(0, left.count())}};
 }
 
 }  // namespace failoverd

@@ -7,6 +7,13 @@ namespace failoverd {
 
 using core::Action;
 
+Result<firewall::ZoneFragment> ZoneOf(const policy::Bridge& bridge, const std::string& zones_dir,
+                                      const std::map<std::string, firewall::ZoneFragment>& pinned) {
+  auto it = pinned.find(bridge.name);
+  if (it != pinned.end() && it->second.name == bridge.zone) return it->second;
+  return firewall::LoadZone(zones_dir, bridge.zone);
+}
+
 Executor::Executor(core::KernelOps& kernel, firewall::Firewall& firewall, EventLog& events, const Clock& clock)
     : kernel_(kernel), firewall_(firewall), events_(events), clock_(clock), log_(GetLogger("engine")) {}
 
@@ -89,6 +96,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       const policy::Bridge* bridge = policy.FindBridge(action.bridge);
       const int ifindex = BridgeIfindex(action.bridge, observed);
       if (!bridge || !ifindex) return Status::Error("bridge not found");
+      // The plan runs this after kBridgeUp: the kernel refuses a gateway on a bridge that is down.
       Status status = ConfigureL3(*bridge, ifindex, progress);
       if (status) progress.configured_bridges.insert(action.bridge);
       return status;
@@ -136,7 +144,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
 Status Executor::InstallZone(const policy::Policy& policy, const std::string& bridge_name) {
   const policy::Bridge* bridge = policy.FindBridge(bridge_name);
   if (!bridge) return Status::Error("bridge not in policy");
-  auto zone = firewall::LoadZone(policy.daemon.zones_dir, bridge->zone);
+  auto zone = ZoneOf(*bridge, policy.daemon.zones_dir, pinned_zones_);
   if (!zone) return zone.status();
   Status applied = firewall_.Apply(firewall::InstallZoneScript({bridge_name, *zone}));
   if (applied) installed_zones_[bridge_name] = *zone;

@@ -4,6 +4,7 @@
 // still run, so one broken bridge never holds up another's failover.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -18,6 +19,11 @@
 #include "policy/policy.h"
 
 namespace failoverd {
+
+// The zone rules `bridge` gets: the pinned fragment when it is one of the zone the
+// policy names (a rollback's recorded rules), else ZONES_DIR/ZONE.nft.
+Result<firewall::ZoneFragment> ZoneOf(const policy::Bridge& bridge, const std::string& zones_dir,
+                                      const std::map<std::string, firewall::ZoneFragment>& pinned);
 
 class Executor {
  public:
@@ -35,12 +41,18 @@ class Executor {
   void RecordInstalledZone(const std::string& bridge, const firewall::ZoneFragment& zone) {
     installed_zones_[bridge] = zone;
   }
+  // Fragments to install instead of reading the zone files: a rollback puts back the
+  // rules recorded at `apply --confirm`, even if a zone file was edited since. Kept
+  // until the next SetPinnedZones (the next reload or apply reads the files again).
+  void SetPinnedZones(std::map<std::string, firewall::ZoneFragment> zones) { pinned_zones_ = std::move(zones); }
+  const std::map<std::string, firewall::ZoneFragment>& pinned_zones() const { return pinned_zones_; }
 
  private:
   Status Run(const policy::Policy& policy, const core::Action& action, const core::ObservedState& observed,
              core::Progress& progress);
   Status InstallZone(const policy::Policy& policy, const std::string& bridge);
-  // Removes what a reload left stale on the bridge, then adds the policy's addresses and gateway.
+  // Removes what a reload left stale on the bridge, then adds the policy's addresses and
+  // its gateway (the bridge is up by then: plan.cc).
   Status ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Progress& progress);
   Status DeleteBridge(const core::Action& action, core::Progress& progress);
   int BridgeIfindex(const std::string& name, const core::ObservedState& observed) const;
@@ -52,6 +64,7 @@ class Executor {
   std::shared_ptr<spdlog::logger> log_;
   std::map<std::string, int> created_bridges_;  // name -> ifindex, for bridges created in this plan
   std::map<std::string, firewall::ZoneFragment> installed_zones_;
+  std::map<std::string, firewall::ZoneFragment> pinned_zones_;
 };
 
 }  // namespace failoverd

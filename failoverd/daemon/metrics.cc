@@ -53,6 +53,13 @@ std::string Metrics::Exposition(const std::map<std::string, bool>& bridge_up,
            "From the start of the decision to fail over until the new port was attached and announced.");
     Sample(out, "failoverd_last_failover_duration_seconds", "", "", number);
   }
+  if (last_rollback_seconds) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.3f", *last_rollback_seconds);
+    Header(out, "failoverd_last_rollback_duration_seconds", "gauge",
+           "The last rollback of an unconfirmed apply, from its start until the state was checked against the record.");
+    Sample(out, "failoverd_last_rollback_duration_seconds", "", "", number);
+  }
   Header(out, "failoverd_bridge_up", "gauge", "1 when the bridge exists and is up.");
   for (const auto& [bridge, up] : bridge_up) Sample(out, "failoverd_bridge_up", "bridge", bridge, up ? "1" : "0");
   Header(out, "failoverd_nic_carrier", "gauge", "1 when the NIC has carrier.");

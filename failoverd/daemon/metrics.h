@@ -23,6 +23,7 @@ struct Metrics {
   uint64_t fast_failovers = 0;      // standbys attached at once on a carrier loss, before the re-read
   uint64_t early_carrier_losses = 0;  // carrier losses found by asking the kernel before it reported them
   std::optional<double> last_failover_seconds;  // decision start to new port attached and announced
+  std::optional<double> last_rollback_seconds;  // an unconfirmed apply's rollback, start to state checked
 
   // Gauges are passed in at exposition time: bridge -> up, NIC -> carrier.
   std::string Exposition(const std::map<std::string, bool>& bridge_up,

@@ -110,8 +110,9 @@ class EventSources {
 
 }  // namespace
 
-int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note,
-              const MigrateOptions& migrate) {
+int RunDaemon(const StartupRollback& start, const std::string& policy_path, const MigrateOptions& migrate) {
+  const policy::Policy& policy = start.policy;
+  const std::string& startup_note = start.message;
   auto log = GetLogger("daemon");
   SystemClock clock;
   EventLoop loop(clock);
@@ -138,6 +139,7 @@ int RunDaemon(const policy::Policy& policy, const std::string& policy_path, cons
   }
   Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe);
   daemon.SetPolicyPath(policy_path);
+  daemon.SetStartupRollback(start);
   if (!startup_note.empty()) {
     log->warn("{}", startup_note);
     daemon.events().Add(clock.WallNow(), "policy", startup_note);
@@ -273,11 +275,11 @@ int PrintDryRun(const policy::Policy& policy) {
   return 0;
 }
 
-int CheckZones(const policy::Policy& policy) {
+int CheckZones(const policy::Policy& policy, const std::map<std::string, firewall::ZoneFragment>& recorded) {
   int problems = 0;
   std::vector<firewall::BridgeZone> zones;
   for (const auto& bridge : policy.bridges) {
-    auto zone = firewall::LoadZone(policy.daemon.zones_dir, bridge.zone);
+    auto zone = ZoneOf(bridge, policy.daemon.zones_dir, recorded);
     if (!zone) {
       std::fprintf(stderr, "%s\n", zone.message().c_str());
       ++problems;

@@ -3,16 +3,20 @@
 // SIGTERM/SIGINT. Nothing here decides anything.
 #pragma once
 
+#include <map>
 #include <string>
 
+#include "failoverd/daemon/daemon.h"
+#include "firewall/firewall.h"
 #include "policy/policy.h"
 
 namespace failoverd {
 
-// Runs the daemon; returns the process exit code.
+// Runs the daemon on `start.policy`; returns the process exit code.
 // `policy_path`: the file `reload` and SIGHUP re-read and `apply` replaces.
-// `startup_note`: what UndoUnconfirmedApply did, logged and recorded in events ("" for nothing).
-// `failoverd --migrate [--confirm SECONDS]` (migration.h). Without --migrate a
+// `start`: what UndoUnconfirmedApply did (its message is logged and recorded in events,
+// its recorded state restored by the daemon's start).
+// `migrate`: `failoverd --migrate [--confirm SECONDS]` (migration.h). Without --migrate a
 // conversion still starts, with the default window, on a host whose NIC named like
 // a bridge carries addresses — unless one was rolled back before.
 struct MigrateOptions {
@@ -20,8 +24,7 @@ struct MigrateOptions {
   int confirm_seconds = 120;
 };
 
-int RunDaemon(const policy::Policy& policy, const std::string& policy_path, const std::string& startup_note = "",
-              const MigrateOptions& migrate = {});
+int RunDaemon(const StartupRollback& start, const std::string& policy_path, const MigrateOptions& migrate = {});
 
 // Prints what the daemon would change on this host now (renames, bridges,
 // attachments, firewall) without changing anything; returns the exit code.
@@ -29,7 +32,8 @@ int PrintDryRun(const policy::Policy& policy);
 
 // Validates the zone files the policy names (and, as root, the generated ruleset
 // with an nft dry run); prints PATH:LINE:COLUMN problems; returns 0 or 2.
-int CheckZones(const policy::Policy& policy);
+// `recorded`: zone rules a rollback installs instead of a bridge's zone file.
+int CheckZones(const policy::Policy& policy, const std::map<std::string, firewall::ZoneFragment>& recorded = {});
 
 std::string ReadMachineId();
 

@@ -9,6 +9,7 @@
 #include <linux/if.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -391,6 +392,22 @@ Result<std::vector<IpPrefix>> RtnlOps::ListAddresses(int ifindex) {
   std::vector<IpPrefix> prefixes;
   for (const KernelAddress& address : addresses.value()) prefixes.push_back(address.prefix);
   return prefixes;
+}
+
+Result<core::L3State> RtnlOps::ReadL3(int ifindex) {
+  const std::string name = NameOf(ifindex);
+  auto addresses = DumpAddresses(rtnl_, ifindex);
+  if (!addresses.ok()) return Status::Error(name + ": read addresses: " + addresses.message());
+  core::L3State state;
+  for (const KernelAddress& address : addresses.value())
+    if (address.scope == RT_SCOPE_UNIVERSE) state.addresses.push_back(address.prefix);
+  auto routes = ListDefaultRoutes();
+  if (!routes.ok()) return Status::Error(name + ": read routes: " + routes.message());
+  for (const core::DefaultRoute& hop : routes.value())
+    if (hop.ifindex == ifindex && hop.gateway) state.gateways.push_back(*hop.gateway);
+  std::sort(state.addresses.begin(), state.addresses.end());
+  std::sort(state.gateways.begin(), state.gateways.end());
+  return state;
 }
 
 }  // namespace failoverd::kernel

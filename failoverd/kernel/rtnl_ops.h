@@ -54,6 +54,7 @@ class RtnlOps final : public core::KernelOps {
   Status Announce(int port_ifindex, int bridge_ifindex) override;
   Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;
   Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;
+  Result<core::L3State> ReadL3(int ifindex) override;
 
   // One link by index or name (RTM_GETLINK), enriched like DumpLinks.
   Result<core::LinkInfo> GetLink(int ifindex);

@@ -19,7 +19,8 @@
 
 lab_host_state() {  # NS OUTFILE
   local ns=$1 out=$2
-  if ! ip netns list | awk '{ print $1 }' | grep -qxF -- "$ns"; then ns=$(lab_nsname "$ns"); fi
+  local known; known=$(ip netns list | awk '{ print $1 }')
+  grep -qxF -- "$ns" <<<"$known" || ns=$(lab_nsname "$ns")
   {
     echo "# links: name kind mac master state"
     ip -n "$ns" -d -j link show |

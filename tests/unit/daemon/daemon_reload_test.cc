@@ -278,7 +278,9 @@ TEST_F(DaemonReloadTest, RestartInsideTheConfirmWindowRollsBack) {
   EXPECT_NE(start.message.find("rolled back at start"), std::string::npos) << start.message;
   EXPECT_EQ(start.policy.bridges.size(), 2u);
   EXPECT_EQ(*ReadWholeFile(policy_path_), original);
+  ASSERT_TRUE(start.recorded.has_value());
   auto daemon = std::make_unique<Daemon>(start.policy, "machine", clock_, loop_, kernel_, firewall_);
+  daemon->SetStartupRollback(start);
   ASSERT_TRUE(daemon->Start());
   EXPECT_EQ(kernel_.FindByName("br-vm"), nullptr) << "a bridge only the unconfirmed policy had is deleted";
   EXPECT_TRUE(UndoUnconfirmedApply(policy_path_, start.policy).message.empty()) << "nothing pending any more";

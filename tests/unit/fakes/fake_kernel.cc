@@ -174,4 +174,16 @@ Result<std::vector<IpPrefix>> FakeKernel::ListAddresses(int ifindex) {
   return prefixes;
 }
 
+Result<core::L3State> FakeKernel::ReadL3(int ifindex) {
+  if (ShouldFail("read-l3")) return Status::Error("read addresses: injected failure");
+  if (!links_.count(ifindex)) return Status::Error("ifindex " + std::to_string(ifindex) + ": No such device");
+  core::L3State state;
+  for (const auto& text : addresses[ifindex]) state.addresses.push_back(*IpPrefix::Parse(text));
+  for (const auto& route : default_routes)
+    if (route.ifindex == ifindex && route.gateway) state.gateways.push_back(*route.gateway);
+  std::sort(state.addresses.begin(), state.addresses.end());
+  std::sort(state.gateways.begin(), state.gateways.end());
+  return state;
+}
+
 }  // namespace failoverd::testing

@@ -47,9 +47,17 @@ class FakeKernel final : public core::KernelOps {
   Status DeleteLink(int ifindex) override;
   Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;  // fails after FailNext("routes")
   Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;     // fails after FailNext("addresses")
+  Result<core::L3State> ReadL3(int ifindex) override;  // from `addresses` and `default_routes`
 
   std::map<int, std::vector<std::string>> addresses;  // ifindex -> "192.0.2.9/24"
   std::vector<core::DefaultRoute> default_routes;     // main table, every next hop
+  // The gateways of the default routes out of `ifindex`, as text, in the order added.
+  std::vector<std::string> GatewaysOf(int ifindex) const {
+    std::vector<std::string> out;
+    for (const auto& route : default_routes)
+      if (route.ifindex == ifindex && route.gateway) out.push_back(route.gateway->ToString());
+    return out;
+  }
   std::vector<std::string> prepared;                  // NIC names given PrepareNic
   int carrier_queries = 0;                            // HasCarrier calls
 
