@@ -115,7 +115,7 @@ std::pair<Match, Verdict> Judge(const std::string& rule, const NewTcpConnection&
   const std::vector<std::string> words = Words(rule);
   Match match = Match::kYes;
   Verdict verdict = Verdict::kNone;
-  const bool v4 = c.client.family == IpFamily::kV4;
+  const bool v4 = c.local.family == IpFamily::kV4;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     auto next = [&](size_t k) -> std::string { return i + k < words.size() ? words[i + k] : ""; };
@@ -159,10 +159,10 @@ std::pair<Match, Verdict> Judge(const std::string& rule, const NewTcpConnection&
     } else if (w == "ip6" && next(1) == "nexthdr") {
       m = v4 ? Match::kNo : ProtocolIs(value_at(2, negated), "tcp", "6");
     } else if ((w == "ip" || w == "ip6") && (next(1) == "saddr" || next(1) == "daddr")) {
-      const IpAddress& address = next(1) == "saddr" ? c.client : c.local;
+      const std::optional<IpAddress> address = next(1) == "saddr" ? c.client : c.local;
       const bool family_matches = (w == "ip") == v4;
       const std::string value = value_at(2, negated);
-      m = family_matches ? AddressIn(value, address) : Match::kNo;
+      m = !family_matches ? Match::kNo : address ? AddressIn(value, *address) : Match::kMaybe;
       if (!family_matches) negated = false;  // `ip saddr != X` does not match an IPv6 packet either
     } else if (w == "ct" && next(1) == "state") {
       m = StateHas(value_at(2, negated), "new");

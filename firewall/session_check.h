@@ -10,6 +10,7 @@
 // dropped, no new login would get in.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "failoverd/common/net_types.h"
@@ -18,7 +19,7 @@
 namespace failoverd::firewall {
 
 struct NewTcpConnection {
-  IpAddress client;
+  std::optional<IpAddress> client;  // unknown: a rule on the source may match
   IpAddress local;
   int port = 22;
 };

@@ -24,6 +24,10 @@ namespace failoverd {
 // reads it from SSH_CONNECTION); any command that guards against cutting its caller off
 // may receive it.
 inline constexpr std::string_view kSessionOption = "session";
+// The client address and the local port of that session (apply and reload check
+// that the new policy would still let the client in on that port).
+inline constexpr std::string_view kSessionPeerOption = "session_peer";
+inline constexpr std::string_view kSessionPortOption = "session_port";
 // `isolate BRIDGE confirm=SECONDS` / `isolate BRIDGE force`.
 inline constexpr std::string_view kConfirmOption = "confirm";
 inline constexpr std::string_view kForceFlag = "force";

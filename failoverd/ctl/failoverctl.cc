@@ -161,6 +161,16 @@ int Run(const Invocation& inv) {
   return inv.follow ? RunFollow(client, inv) : RunOnce(client, inv);
 }
 
+// So that the daemon can refuse to cut off the session this command comes from:
+// `session=SERVER_IP` (and the client and port when SSH_CONNECTION gives them).
+void AddSessionWords(std::vector<std::string>& words) {
+  const auto session = FindSshSession();
+  if (!session) return;
+  words.push_back(std::string(kSessionOption) + "=" + session->server);
+  if (!session->client.empty()) words.push_back(std::string(kSessionPeerOption) + "=" + session->client);
+  if (session->port > 0) words.push_back(std::string(kSessionPortOption) + "=" + std::to_string(session->port));
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"Control the failoverd network-failover daemon.", "failoverctl"};
   Invocation inv;
@@ -202,6 +212,13 @@ int Main(int argc, char** argv) {
       ->type_name("SECONDS")
       ->check(SecondsValidator());
   apply->add_option("FILE", policy_file, "The new policy")->required()->check(CLI::ExistingFile);
+  bool apply_force = false;
+  apply->add_flag("--force", apply_force,
+                  "Apply even a policy that would leave the default route's bridge without a NIC or firewall "
+                  "off your own session");
+  apply->footer(
+      "A policy that would leave the bridge of the default route without a usable NIC, or cut off the\n"
+      "(SSH) session this command comes from, is refused with the reason unless --force is given.");
 
   CLI::App* isolate = app.add_subcommand("isolate", "Cut BRIDGE off its network (ports detached, all else untouched)");
   isolate->footer(
@@ -240,8 +257,7 @@ int Main(int argc, char** argv) {
     inv.words = {"isolate", isolate_bridge};
     if (isolate_confirm > 0) inv.words.push_back(std::string(kConfirmOption) + "=" + std::to_string(isolate_confirm));
     if (isolate_force) inv.words.push_back(std::string(kForceFlag));
-    // So that the daemon can refuse to cut off the session this command comes from.
-    if (const auto session = FindSessionAddress()) inv.words.push_back(std::string(kSessionOption) + "=" + *session);
+    AddSessionWords(inv.words);
   }
   if (apply->parsed()) {
     // The daemon reads the file itself, from its own working directory.
@@ -255,7 +271,10 @@ int Main(int argc, char** argv) {
     }
     inv.words = {"apply", absolute};
     if (confirm_seconds > 0) inv.words.push_back(std::to_string(confirm_seconds));
+    if (apply_force) inv.words.push_back(std::string(kForceFlag));
+    AddSessionWords(inv.words);
   }
+  if (!inv.words.empty() && inv.words[0] == "reload") AddSessionWords(inv.words);
   return Run(inv);
 }
 

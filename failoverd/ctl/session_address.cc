@@ -27,16 +27,27 @@ std::optional<std::string> ReadProcFile(int pid, const char* name) {
 
 }  // namespace
 
-std::optional<std::string> SessionAddressFromSshConnection(std::string_view value) {
+std::optional<SshSession> SessionFromSshConnection(std::string_view value) {
   std::istringstream fields{std::string(value)};
   std::vector<std::string> words;
   for (std::string word; fields >> word;) words.push_back(word);
   if (words.size() != 4) return std::nullopt;
-  std::string server = words[2];
-  if (const size_t scope = server.find('%'); scope != std::string::npos) server.resize(scope);
-  const auto ip = IpAddress::Parse(server);
-  if (!ip) return std::nullopt;
-  return ip->ToString();
+  auto address = [](std::string text) -> std::optional<std::string> {
+    if (const size_t scope = text.find('%'); scope != std::string::npos) text.resize(scope);
+    const auto ip = IpAddress::Parse(text);
+    return ip ? std::optional<std::string>(ip->ToString()) : std::nullopt;
+  };
+  const auto server = address(words[2]);
+  if (!server) return std::nullopt;
+  SshSession session{*server, address(words[0]).value_or(""), 0};
+  if (words[3].size() <= 5 && words[3].find_first_not_of("0123456789") == std::string::npos)
+    session.port = std::stoi(words[3]);
+  return session;
+}
+
+std::optional<std::string> SessionAddressFromSshConnection(std::string_view value) {
+  const auto session = SessionFromSshConnection(value);
+  return session ? std::optional<std::string>(session->server) : std::nullopt;
 }
 
 std::optional<std::string> SshConnectionFromEnviron(std::string_view image) {
@@ -63,18 +74,23 @@ std::optional<int> ParentPidFromStat(std::string_view stat) {
   return static_cast<int>(ppid);
 }
 
-std::optional<std::string> FindSessionAddress() {
-  if (const char* own = std::getenv("SSH_CONNECTION")) return SessionAddressFromSshConnection(own);
+std::optional<SshSession> FindSshSession() {
+  if (const char* own = std::getenv("SSH_CONNECTION")) return SessionFromSshConnection(own);
   int pid = static_cast<int>(getppid());
   for (int depth = 0; depth < kMaxAncestors && pid > 1; ++depth) {
     if (const auto image = ReadProcFile(pid, "environ"))
-      if (const auto value = SshConnectionFromEnviron(*image)) return SessionAddressFromSshConnection(*value);
+      if (const auto value = SshConnectionFromEnviron(*image)) return SessionFromSshConnection(*value);
     const auto stat = ReadProcFile(pid, "stat");
     const auto parent = stat ? ParentPidFromStat(*stat) : std::nullopt;
     if (!parent || *parent == pid) break;
     pid = *parent;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> FindSessionAddress() {
+  const auto session = FindSshSession();
+  return session ? std::optional<std::string>(session->server) : std::nullopt;
 }
 
 }  // namespace failoverd

@@ -11,6 +11,16 @@
 
 namespace failoverd {
 
+// The fields of SSH_CONNECTION failoverd uses: SERVER_IP (checked to be an address,
+// without a scope), CLIENT_IP ("" when not an address) and SERVER_PORT (0 when not a
+// number); nullopt when the value is not four fields or SERVER_IP is not an address.
+struct SshSession {
+  std::string server;
+  std::string client;
+  int port = 0;
+};
+std::optional<SshSession> SessionFromSshConnection(std::string_view value);
+
 // SERVER_IP of an SSH_CONNECTION value, checked to be an IP address; a scope
 // ("fe80::1%eth0") is dropped. nullopt when the value is not four fields or the third
 // is not an address.
@@ -24,8 +34,10 @@ std::optional<std::string> SshConnectionFromEnviron(std::string_view image);
 // spaces and parentheses); nullopt when malformed.
 std::optional<int> ParentPidFromStat(std::string_view stat);
 
-// The session address of this process: $SSH_CONNECTION, else the nearest ancestor's
-// (up to init); nullopt when there is none or it is unreadable.
+// The session of this process: $SSH_CONNECTION, else the nearest ancestor's (up to
+// init); nullopt when there is none or it is unreadable.
+std::optional<SshSession> FindSshSession();
+// Its SERVER_IP.
 std::optional<std::string> FindSessionAddress();
 
 }  // namespace failoverd

@@ -45,15 +45,35 @@ Reply Usage(const std::string& command, const std::string& usage) {
   return Reply::Error("usage: " + command + " " + usage);
 }
 
-// isolate BRIDGE [confirm=SECONDS | force] [session=ADDRESS]
+// session=ADDRESS [session_peer=ADDRESS] [session_port=PORT]: the caller's session.
+Result<std::optional<CallerSession>> TakeCallerSession(std::vector<std::string>& args) {
+  auto local = TakeSession(args);
+  if (!local) return local.status();
+  auto peer = TakeOption(args, kSessionPeerOption);
+  if (!peer) return peer.status();
+  auto port = TakeOption(args, kSessionPortOption);
+  if (!port) return port.status();
+  if (!*local) return std::optional<CallerSession>();
+  CallerSession session{**local, std::nullopt, 22};
+  if (*peer) {
+    session.peer = IpAddress::Parse(**peer);
+    if (!session.peer) return Status::Error("session_peer=" + **peer + " is not an address");
+  }
+  if (*port && !ParseSeconds(**port, session.port)) return Status::Error("session_port=" + **port + " is not a port");
+  return std::optional<CallerSession>(session);
+}
+
+// isolate BRIDGE [confirm=SECONDS | force] [session=ADDRESS ...]
 Reply IsolateCommand(Daemon& daemon, std::vector<std::string> args) {
   const char* usage = "BRIDGE [confirm=SECONDS | force] [session=ADDRESS]";
-  auto session = TakeSession(args);
-  if (!session) return Reply::Error("isolate: " + session.message());
+  auto caller = TakeCallerSession(args);
+  if (!caller) return Reply::Error("isolate: " + caller.message());
+  const std::optional<IpAddress> session =
+      *caller ? std::optional<IpAddress>((*caller)->local) : std::optional<IpAddress>();
   auto confirm = TakeOption(args, kConfirmOption);
   if (!confirm) return Reply::Error("isolate: " + confirm.message());
   core::IsolateRequest request;
-  request.session = *session;
+  request.session = session;
   request.force = TakeFlag(args, kForceFlag);
   if (args.size() != 1 || (*confirm && !ParseSeconds(**confirm, request.confirm_seconds)))
     return Usage("isolate", usage);
@@ -87,14 +107,24 @@ Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_chan
   if (command == "auto") return args.size() == 1 ? FromResult(daemon.Auto(args[0])) : Usage(command, "NIC");
   if (command == "isolate") return IsolateCommand(daemon, args);
   if (command == "restore") return args.size() == 1 ? FromResult(daemon.Restore(args[0])) : Usage(command, "BRIDGE");
-  if (command == "reload") return args.empty() ? FromResult(daemon.Reload()) : Usage(command, "");
+  if (command == "reload") {
+    std::vector<std::string> words = request.words;  // option words after the command itself
+    auto session = TakeCallerSession(words);
+    if (!session) return Reply::Error("reload: " + session.message());
+    const bool force = TakeFlag(words, kForceFlag);
+    return words.size() == 1 ? FromResult(daemon.Reload({force, *session})) : Usage(command, "[force]");
+  }
   if (command == "confirm") return args.empty() ? FromResult(daemon.Confirm()) : Usage(command, "");
-  // apply FILE [SECONDS]
+  // apply FILE [SECONDS] [force] [session=ADDRESS ...]
+  std::vector<std::string> words = args;
+  auto session = TakeCallerSession(words);
+  if (!session) return Reply::Error("apply: " + session.message());
+  const bool force = TakeFlag(words, kForceFlag);
   int seconds = 0;
-  if (args.empty() || args.size() > 2 || (args.size() == 2 && !ParseSeconds(args[1], seconds)))
-    return Usage(command, "FILE [SECONDS]");
-  if (Status readable = CallerMayRead(args[0], peer); !readable) return Reply::Error(readable.message());
-  return FromResult(daemon.ApplyFile(args[0], seconds));
+  if (words.empty() || words.size() > 2 || (words.size() == 2 && !ParseSeconds(words[1], seconds)))
+    return Usage(command, "FILE [SECONDS] [force]");
+  if (Status readable = CallerMayRead(words[0], peer); !readable) return Reply::Error(readable.message());
+  return FromResult(daemon.ApplyFile(words[0], seconds, {force, *session}));
 }
 
 }  // namespace failoverd

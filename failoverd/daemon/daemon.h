@@ -27,6 +27,7 @@
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/executor.h"
 #include "failoverd/daemon/metrics.h"
+#include "failoverd/daemon/policy_guard.h"
 #include "failoverd/daemon/probe_manager.h"
 #include "failoverd/daemon/state_store.h"
 #include "firewall/firewall.h"
@@ -107,14 +108,18 @@ class Daemon {
   // Policy changes (daemon_reload.cc). An invalid policy is refused with every
   // problem and the running one stays; a valid one is applied as a difference.
   void SetPolicyPath(std::string path) { policy_path_ = std::move(path); }
-  Result<nlohmann::json> Reload();  // re-reads the policy file (SIGHUP, `failoverctl reload`)
+  // Re-reads the policy file (SIGHUP, `failoverctl reload`). Like apply, it refuses a
+  // policy that would cut the host or the caller off (policy_guard.h) unless forced.
+  Result<nlohmann::json> Reload(const PolicyGuardRequest& guard = {});
   // `recorded_zones`: zone rules to install instead of reading the zone files (a
   // rollback's); kept until the next ApplyPolicy.
   Result<nlohmann::json> ApplyPolicy(policy::Policy next,
                                      std::map<std::string, firewall::ZoneFragment> recorded_zones = {});
   // `failoverctl apply`: FILE becomes the policy file. With confirm_seconds > 0 the
   // previous policy comes back unless Confirm() is called in time, also across a restart.
-  Result<nlohmann::json> ApplyFile(const std::string& file, int confirm_seconds);
+  // `guard`: refused, with the reasons, when the policy would leave the default route's
+  // bridge without a usable NIC or firewall off the caller's session, unless forced.
+  Result<nlohmann::json> ApplyFile(const std::string& file, int confirm_seconds, const PolicyGuardRequest& guard = {});
   // A conversion of a live host under way (runner.cc, migration.h): `confirm` ends
   // its window (nullopt when nothing is pending), `status` describes it (null when
   // nothing is pending). `failoverctl confirm` confirms it with everything else.
@@ -177,6 +182,9 @@ class Daemon {
   // record, and logs and records the outcome with the time since `started`.
   void FinishExactRestore(const ApplySnapshot& recorded, const std::string& file, MonoTime started);
   nlohmann::json PendingApplyJson() const;
+  // The guard of apply and reload (daemon_policy_guard.cc): an error with every hazard
+  // unless there is none or the request forces it (then logged and recorded).
+  Status GuardPolicy(const policy::Policy& next, const PolicyGuardRequest& guard, const std::string& file);
   // The apply part of Confirm(): its message, nullopt when no apply is pending.
   std::optional<std::string> ConfirmApply();
 

@@ -48,11 +48,13 @@ std::vector<IpPrefix> Missing(const std::vector<IpPrefix>& from, const std::vect
 
 }  // namespace
 
-Result<nlohmann::json> Daemon::Reload() {
+Result<nlohmann::json> Daemon::Reload(const PolicyGuardRequest& guard) {
   if (policy_path_.empty()) return Status::Error("this daemon was started without a policy file to re-read");
   const auto parsed = policy::ParsePolicyFile(policy_path_);
   if (!parsed.policy)
     return Status::Error(JoinErrors(parsed.errors) + "policy refused; the running policy stays in force");
+  if (Status safe = GuardPolicy(*parsed.policy, guard, policy_path_); !safe)
+    return Status::Error(safe.message() + "; the running policy stays in force");
   return ApplyPolicy(*parsed.policy);
 }
 
@@ -142,7 +144,8 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
   return nlohmann::json{{"message", summary}, {"changes", changes}, {"needs_restart", restart}};
 }
 
-Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_seconds) {
+Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_seconds,
+                                         const PolicyGuardRequest& guard) {
   if (pending_apply_)
     return Status::Error("an apply of " + pending_apply_->file + " is waiting for `failoverctl confirm` until " +
                          FormatRfc3339(pending_apply_->deadline) + "; confirm it or let it roll back first");
@@ -154,6 +157,7 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
                          "put the file under /etc/failoverd or /var/lib/failoverd)");
   const auto parsed = policy::ParsePolicyText(*text, file);
   if (!parsed.policy) return Status::Error(JoinErrors(parsed.errors) + "policy refused; nothing was changed");
+  if (Status safe = GuardPolicy(*parsed.policy, guard, file); !safe) return safe;
   auto previous = ReadWholeFile(policy_path_);
   if (!previous) return Status::Error("cannot read the current policy " + policy_path_ + ": " + previous.message());
   if (confirm_seconds > 0 && parsed.policy->daemon.state_dir != policy_.daemon.state_dir)

@@ -48,5 +48,19 @@ TEST(CtlSessionAddressTest, ParentPidOfAStatLine) {
   EXPECT_EQ(ParentPidFromStat(""), std::nullopt);
 }
 
+TEST(SessionFromSshConnection, ClientServerAndPort) {
+  const auto session = SessionFromSshConnection("203.0.113.7 51234 192.0.2.10 2222");
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->server, "192.0.2.10");
+  EXPECT_EQ(session->client, "203.0.113.7");
+  EXPECT_EQ(session->port, 2222);
+  const auto odd = SessionFromSshConnection("somewhere 1 2001:db8::10%eth0 x");
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->server, "2001:db8::10");
+  EXPECT_EQ(odd->client, "");  // not an address: unknown
+  EXPECT_EQ(odd->port, 0);     // not a number: unknown
+  EXPECT_FALSE(SessionFromSshConnection("192.0.2.10 22"));
+}
+
 }  // namespace
 }  // namespace failoverd
