@@ -61,22 +61,7 @@ write_policy "$T/strand.toml" 02:00:00:00:48:99 lan
 write_policy "$T/no-eth0.toml" "$m1" lan 0
 write_policy "$T/external.toml" "$m1" external
 
-run() {  # CMD...: exit status, stdout and stderr in RC, OUT, ERR
-  RC=0
-  "$@" >"$T/run.out" 2>"$T/run.err" || RC=$?
-  OUT=$(<"$T/run.out"); ERR=$(<"$T/run.err")
-}
-expect_rc() {  # RC MESSAGE CMD...
-  local want=$1 msg=$2; shift 2
-  run "$@"
-  [[ "$RC" == "$want" ]] || fail "$msg: exit $RC, expected $want (stdout: ${OUT:0:400}; stderr: ${ERR:0:600})"
-  ok "$msg: exit $RC"
-}
 now_s() { date +%s.%N; }
-ctl_in_session() {  # SSH_CONNECTION ARGS...
-  local connection=$1; shift
-  SSH_CONNECTION="$connection" ip netns exec "$LAB_DAEMON_NS" "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET" "$@"
-}
 eth1_zone_has_ssh() { ip netns exec "$S" nft list chain inet failoverd in_eth1 | grep -q 'tcp dport 22 accept'; }
 eth0_has_port() { [[ -n "$(lab_json_active eth0)" ]]; }
 eth0_without_port() { [[ -z "$(lab_json_active eth0)" ]]; }
@@ -108,17 +93,17 @@ assert_match 'eth0 carries the default route \(via 192\.0\.2\.1\) and the new po
 
 # 3. ---------------------------------------------------------------------------------------
 session="198.51.100.1 40022 198.51.100.10 22"
-expect_rc 1 "from a session on eth1: a zone without SSH refused" ctl_in_session "$session" apply "$T/external.toml"
+expect_rc 1 "from a session on eth1: a zone without SSH refused" lab_ctl_in_session "$session" apply "$T/external.toml"
 assert_match 'your session \(198\.51\.100\.10:22\) comes in through eth1, and the new policy would firewall it off: zone external accepts no new connection' "$ERR" "the reason"
 assert_cmd "eth1's zone still lets SSH in" eth1_zone_has_ssh
 # The same policy from no session (the console): nothing to protect, it applies.
 
 # 4. ---------------------------------------------------------------------------------------
-expect_rc 0 "the same with --force" ctl_in_session "$session" apply --force "$T/external.toml"
+expect_rc 0 "the same with --force" lab_ctl_in_session "$session" apply --force "$T/external.toml"
 assert_not_cmd "eth1's zone is external now" eth1_zone_has_ssh
 events=$(lab_ctl events)
 assert_match 'forced although your session' "$(grep forced <<<"$events")" "events record the force"
-expect_rc 0 "back to the first policy" ctl_in_session "$session" apply "$T/lan.toml"
+expect_rc 0 "back to the first policy" lab_ctl_in_session "$session" apply "$T/lan.toml"
 wait_until 10 eth1_zone_has_ssh
 
 # 5. ---------------------------------------------------------------------------------------

@@ -49,19 +49,6 @@ grep -q '^include = \["kind:veth"\]$' "$T/policy.toml" || fail "the policy does 
 
 # ---- helpers ------------------------------------------------------------------------------
 
-# Runs CMD...; its exit status, stdout and stderr end up in RC, OUT and ERR.
-run() {
-  RC=0
-  "$@" >"$T/run.out" 2>"$T/run.err" || RC=$?
-  OUT=$(<"$T/run.out"); ERR=$(<"$T/run.err")
-}
-# Runs CMD... and fails unless it exits with RC.
-expect_rc() {  # RC MESSAGE CMD...
-  local want=$1 msg=$2; shift 2
-  run "$@"
-  [[ "$RC" == "$want" ]] || fail "$msg: exit $RC, expected $want (stdout: ${OUT:0:400}; stderr: ${ERR:0:400})"
-  ok "$msg: exit $RC"
-}
 # failoverctl as another user (numeric ids; no supplementary groups), against the daemon.
 ctl_as() {  # UID GID ARGS...
   local uid=$1 gid=$2; shift 2

@@ -50,17 +50,6 @@ unset SSH_CONNECTION
 
 # ---- helpers ------------------------------------------------------------------------------
 now_s() { date +%s.%N; }
-run() {  # CMD...: exit status, stdout and stderr in RC, OUT, ERR
-  RC=0
-  "$@" >"$T/run.out" 2>"$T/run.err" || RC=$?
-  OUT=$(<"$T/run.out"); ERR=$(<"$T/run.err")
-}
-expect_rc() {  # RC MESSAGE CMD...
-  local want=$1 msg=$2; shift 2
-  run "$@"
-  [[ "$RC" == "$want" ]] || fail "$msg: exit $RC, expected $want (stdout: ${OUT:0:400}; stderr: ${ERR:0:400})"
-  ok "$msg: exit $RC"
-}
 ports() { lab_ports_of server "$1" | tr '\n' ' ' | sed 's/ $//'; }
 ports_are() { [[ "$(ports "$1")" == "$2" ]]; }
 check_ports() {  # BRIDGE "NIC..." WHEN
@@ -97,11 +86,6 @@ longest_gap_ms() {  # FROM TO
 epoch_of() { date -d "$1" +%s.%N; }  # RFC 3339 -> unix time
 plus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", a + b }'; }  # T SECONDS -> T + SECONDS
 peerb_cut() { ! lab_ping_ok peerb 198.51.100.10; }
-# failoverctl run from an SSH session described by SSH_CONNECTION.
-ctl_in_session() {  # SSH_CONNECTION ARGS...
-  local connection=$1; shift
-  SSH_CONNECTION="$connection" ip netns exec "$LAB_DAEMON_NS" "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET" "$@"
-}
 
 # ---- start --------------------------------------------------------------------------------
 lab_daemon_start server "$T/policy.toml"
@@ -218,7 +202,7 @@ ok "restored by hand: the stream is answered again"
 
 # ---- 5. the caller's own session --------------------------------------------------------
 session="192.0.2.1 40000 198.51.100.10 22"   # an SSH session to eth1's address
-expect_rc 1 "isolate eth1 with SSH_CONNECTION naming eth1's address" ctl_in_session "$session" isolate eth1
+expect_rc 1 "isolate eth1 with SSH_CONNECTION naming eth1's address" lab_ctl_in_session "$session" isolate eth1
 assert_match 'refused: your session comes in through eth1 \(198\.51\.100\.10 is one of its addresses\); isolating it could cut your session off' \
   "$ERR" "refusal names the session"
 check_ports eth1 "$n3" "after the refused isolate of the session's bridge"
@@ -232,7 +216,7 @@ only_in_parent() {
 expect_rc 1 "isolate eth1 with SSH_CONNECTION only in an ancestor's environment" only_in_parent
 assert_match 'your session comes in through eth1' "$ERR" "refusal names the session found in the ancestor"
 check_ports eth1 "$n3" "after the second refused isolate"
-expect_rc 0 "isolate eth1 from a session to eth0's address" ctl_in_session "192.0.2.1 40000 192.0.2.10 22" isolate eth1
+expect_rc 0 "isolate eth1 from a session to eth0's address" lab_ctl_in_session "192.0.2.1 40000 192.0.2.10 22" isolate eth1
 check_ports eth1 "" "eth1 isolated (the session comes in through eth0)"
 expect_rc 0 "restore eth1" lab_ctl restore eth1
 wait_until 5 ports_are eth1 "$n3"

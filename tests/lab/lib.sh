@@ -350,6 +350,25 @@ lab_require_daemon() {
 lab_ctl() {
   ip netns exec "$LAB_DAEMON_NS" "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET" "$@"
 }
+# The same, run from an SSH session described by SSH_CONNECTION ("CLIENT PORT SERVER PORT").
+lab_ctl_in_session() {  # SSH_CONNECTION ARGS...
+  local connection=$1; shift
+  SSH_CONNECTION="$connection" ip netns exec "$LAB_DAEMON_NS" "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET" "$@"
+}
+
+# Runs CMD...; its exit status, stdout and stderr land in RC, OUT and ERR.
+run() {
+  RC=0
+  "$@" >"$T/run.out" 2>"$T/run.err" || RC=$?
+  OUT=$(<"$T/run.out"); ERR=$(<"$T/run.err")
+}
+# Runs CMD... and fails unless it exits with RC.
+expect_rc() {  # RC MESSAGE CMD...
+  local want=$1 msg=$2; shift 2
+  run "$@"
+  [[ "$RC" == "$want" ]] || fail "$msg: exit $RC, expected $want (stdout: ${OUT:0:400}; stderr: ${ERR:0:600})"
+  ok "$msg: exit $RC"
+}
 
 lab_status_json() { lab_ctl --json status; }
 
