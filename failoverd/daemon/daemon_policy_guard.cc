@@ -1,38 +1,22 @@
-// The guard of apply and reload (policy_guard.h): the facts come from the kernel and
-// from deciding on this host under the new policy; nothing changes here.
-#include <algorithm>
-
+// The guard of apply and reload (policy_guard.h): the facts come from the kernel (as
+// for the guard of isolate) and from deciding on this host under the new policy;
+// nothing changes here.
 #include "failoverd/daemon/daemon.h"
 
 namespace failoverd {
 
 Status Daemon::GuardPolicy(const policy::Policy& next, const PolicyGuardRequest& guard, const std::string& file) {
+  // The same facts the guard of `isolate` reads (daemon_isolate.cc, core/isolate_guard.h).
   PolicyGuardFacts facts;
-  if (auto routes = kernel_.ListDefaultRoutes(); !routes) {
-    facts.routes_unknown = routes.message();
-  } else {
-    for (const core::DefaultRoute& hop : *routes) {
-      const core::LinkInfo* link = observed_.Find(hop.ifindex);
-      if (!link || !link->is_bridge() || !policy_.FindBridge(link->name)) continue;
-      std::string& how = facts.default_route_bridges[link->name];
-      how += (how.empty() ? "" : ", ") + (hop.gateway ? "via " + hop.gateway->ToString() : std::string("direct"));
-    }
-  }
-  for (const auto& bridge : policy_.bridges)
-    if (bridge.gateway && !facts.default_route_bridges.count(bridge.name))
-      facts.default_route_bridges[bridge.name] = "the policy's gateway " + bridge.gateway->ToString();
-  if (guard.session) {
-    for (const auto& bridge : policy_.bridges) {
-      const core::LinkInfo* link = observed_.FindByName(bridge.name);
-      if (!link || !link->is_bridge()) continue;
-      auto addresses = kernel_.ListAddresses(link->ifindex);
-      std::vector<IpPrefix> held = addresses ? *addresses : std::vector<IpPrefix>{};
-      held.insert(held.end(), bridge.addresses.begin(), bridge.addresses.end());
-      if (std::any_of(held.begin(), held.end(),
-                      [&](const IpPrefix& prefix) { return prefix.address == guard.session->local; })) {
+  const std::optional<IpAddress> local = guard.session ? std::optional(guard.session->local) : std::nullopt;
+  for (const auto& bridge : policy_.bridges) {
+    const core::IsolateFacts isolate = IsolateFactsOf(bridge, local);
+    if (!isolate.routes_unknown.empty()) facts.routes_unknown = isolate.routes_unknown;
+    for (const core::IsolateHazard& hazard : core::IsolateHazards(isolate)) {
+      if (hazard.kind == core::IsolateHazard::Kind::kDefaultRoute && isolate.routes_unknown.empty())
+        facts.default_route_bridges[bridge.name] = hazard.text;
+      if (hazard.kind == core::IsolateHazard::Kind::kSession && facts.session_bridge.empty())
         facts.session_bridge = bridge.name;
-        break;
-      }
     }
   }
   std::map<std::string, firewall::ZoneFragment> zones;

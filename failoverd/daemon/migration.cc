@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
 
 #include "failoverd/common/clock.h"
 #include "failoverd/core/decision.h"
@@ -118,12 +117,12 @@ Result<bool> Migration::Begin(bool requested, int confirm_seconds) {
 
   // The host as it is, before anything changes: every NIC failoverd manages and
   // every link named like one of its bridges.
-  std::set<int> ifindexes;
+  std::vector<core::LinkInfo> touched;
   for (const auto& [ifindex, link] : observed.links())
-    if (core::IsManagedNic(policy_.nics, link) || policy_.FindBridge(link.name)) ifindexes.insert(ifindex);
+    if (core::IsManagedNic(policy_.nics, link) || policy_.FindBridge(link.name)) touched.push_back(link);
   auto table = firewall_.TableText();
   if (!table) return Status::Error("cannot read table inet failoverd: " + table.message());
-  auto snapshot = kernel::CaptureHost(rtnl_, ifindexes, *table, !table->empty());
+  auto snapshot = kernel::CaptureHost(rtnl_, touched, *table, !table->empty());
   if (!snapshot) return Status::Error("cannot record the host as it is: " + snapshot.message());
   snapshot_ = std::move(*snapshot);
   names_before_ = state_.names();

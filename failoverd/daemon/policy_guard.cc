@@ -34,15 +34,14 @@ std::vector<std::string> PolicyHazards(const policy::Policy& now, const policy::
   if (!facts.routes_unknown.empty())
     hazards.push_back("the default routes could not be read (" + facts.routes_unknown +
                       "), so it cannot be told whether the host keeps its way out");
-  for (const auto& [bridge, how] : facts.default_route_bridges) {
+  for (const auto& [bridge, carries] : facts.default_route_bridges) {
     // A bridge already without a NIC (isolated, cable out) loses nothing it has now.
     if (!HasActivePort(decided_now, bridge)) continue;
     if (!next.FindBridge(bridge))
-      hazards.push_back(bridge + " carries the default route (" + how + ") and the new policy deletes it");
+      hazards.push_back(carries + " and the new policy deletes it");
     else if (!HasActivePort(decided_next, bridge))
-      hazards.push_back(bridge + " carries the default route (" + how +
-                        ") and would have no usable NIC under the new policy (" + NoNicReason(decided_next, bridge) +
-                        ")");
+      hazards.push_back(carries + " and would have no usable NIC under the new policy (" +
+                        NoNicReason(decided_next, bridge) + ")");
   }
   if (!session || facts.session_bridge.empty()) return hazards;
   const std::string& bridge = facts.session_bridge;

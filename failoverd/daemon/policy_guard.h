@@ -32,7 +32,8 @@ struct PolicyGuardRequest {
 };
 
 struct PolicyGuardFacts {
-  // Bridges carrying a default route now, with how ("via 192.0.2.1").
+  // Bridges carrying a default route now, each with the phrase saying so
+  // ("eth0 carries the default route (via 192.0.2.1)", core::IsolateHazards).
   std::map<std::string, std::string> default_route_bridges;
   std::string routes_unknown;   // why the routes could not be read; "" when they were
   std::string session_bridge;   // the bridge holding the session's local address; "" if none

@@ -2,7 +2,6 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
-#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -68,56 +67,6 @@ std::string ReadLine(const std::string& path) {
   std::string line;
   std::getline(in, line);
   return line;
-}
-
-// One link's attributes from an RTM_NEWLINK message.
-struct LinkFacts {
-  std::string name;
-  std::string kind;
-  MacAddress mac;
-  bool up = false;
-  int master = 0;
-};
-
-int CollectLinkAttribute(const nlattr* attr, void* data) {
-  auto* table = static_cast<std::array<const nlattr*, IFLA_MAX + 1>*>(data);
-  const uint16_t type = mnl_attr_get_type(attr);
-  if (type < table->size()) (*table)[type] = attr;
-  return MNL_CB_OK;
-}
-
-int CollectInfoAttribute(const nlattr* attr, void* data) {
-  if (mnl_attr_get_type(attr) == IFLA_INFO_KIND) *static_cast<const nlattr**>(data) = attr;
-  return MNL_CB_OK;
-}
-
-Result<LinkFacts> QueryLink(NetlinkRequester& rtnl, int ifindex) {
-  RequestBuffer buffer;
-  nlmsghdr* nlh = StartRequest(buffer, RTM_GETLINK, 0);
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = ifindex;
-  std::vector<NetlinkMessage> replies;
-  const NetlinkReply reply = rtnl.Request(nlh, &replies);
-  if (!reply.ok()) return ReplyStatus("link " + std::to_string(ifindex), reply);
-  if (replies.empty()) return Status::Error("link " + std::to_string(ifindex) + ": no answer");
-  const nlmsghdr* answer = Header(replies.front());
-  const auto* info = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(answer));
-  std::array<const nlattr*, IFLA_MAX + 1> attrs{};
-  if (mnl_attr_parse(answer, sizeof(ifinfomsg), CollectLinkAttribute, &attrs) < 0 || !attrs[IFLA_IFNAME])
-    return Status::Error("link " + std::to_string(ifindex) + ": unreadable answer");
-  LinkFacts facts;
-  facts.name = mnl_attr_get_str(attrs[IFLA_IFNAME]);
-  facts.up = (info->ifi_flags & IFF_UP) != 0;
-  if (attrs[IFLA_MASTER]) facts.master = static_cast<int>(mnl_attr_get_u32(attrs[IFLA_MASTER]));
-  if (attrs[IFLA_ADDRESS] && mnl_attr_get_payload_len(attrs[IFLA_ADDRESS]) == 6)
-    std::memcpy(facts.mac.bytes.data(), mnl_attr_get_payload(attrs[IFLA_ADDRESS]), 6);
-  if (attrs[IFLA_LINKINFO]) {
-    const nlattr* kind = nullptr;
-    mnl_attr_parse_nested(attrs[IFLA_LINKINFO], CollectInfoAttribute, &kind);
-    if (kind) facts.kind = mnl_attr_get_str(kind);
-  }
-  return facts;
 }
 
 Result<std::vector<NetlinkMessage>> DumpAll(NetlinkRequester& rtnl, uint16_t type, size_t header_size) {
@@ -277,7 +226,7 @@ Result<HostSnapshot> HostSnapshot::FromJson(const nlohmann::json& json) {
   }
 }
 
-Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::set<int>& ifindexes,
+Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::vector<core::LinkInfo>& links,
                                  const std::string& table_text, bool had_table) {
   HostSnapshot snapshot;
   snapshot.had_table = had_table;
@@ -286,10 +235,10 @@ Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::set<int>& if
   if (!addresses) return addresses.status();
   auto routes = DumpAll(rtnl, RTM_GETROUTE, sizeof(rtmsg));
   if (!routes) return routes.status();
-  for (int ifindex : ifindexes) {
-    auto facts = QueryLink(rtnl, ifindex);
-    if (!facts) continue;  // gone since the caller looked
-    SnapshotLink link{ifindex, facts->name, facts->kind, facts->mac, facts->up, facts->master, {}, {}};
+  std::set<int> ifindexes;
+  for (const core::LinkInfo& info : links) {
+    ifindexes.insert(info.ifindex);
+    SnapshotLink link{info.ifindex, info.name, info.kind, info.mac, info.admin_up, info.master, {}, {}};
     for (const auto& path : NicSysctlPaths(link.name)) {
       const std::string value = ReadLine(std::string(kProcSysRoot) + "/net/" + path);
       if (!value.empty()) link.sysctls[path] = value;
@@ -297,7 +246,7 @@ Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::set<int>& if
     for (const auto& message : *addresses) {
       const nlmsghdr* nlh = Header(message);
       if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(ifaddrmsg)) continue;
-      if (static_cast<int>(static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh))->ifa_index) == ifindex &&
+      if (static_cast<int>(static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh))->ifa_index) == info.ifindex &&
           !IsAutomaticAddress(message))
         link.addresses.push_back(message);
     }

@@ -20,6 +20,7 @@
 
 #include "failoverd/common/net_types.h"
 #include "failoverd/common/status.h"
+#include "failoverd/core/link.h"
 #include "failoverd/kernel/netlink_requester.h"
 
 namespace failoverd::kernel {
@@ -64,8 +65,9 @@ std::string DescribeRoute(const NetlinkMessage& message);
 // creating request on `ifindex`.
 NetlinkMessage ReplayOn(const NetlinkMessage& message, int ifindex);
 
-// Reads the snapshot of `ifindexes` (links that do not exist are skipped).
-Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::set<int>& ifindexes,
+// The snapshot of `links` (as just dumped): their addresses and sysctls, and the
+// routes out of them.
+Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::vector<core::LinkInfo>& links,
                                  const std::string& table_text, bool had_table);
 
 // Replays addresses onto `ifindex`, and the routes that went out of `from` as

@@ -24,7 +24,7 @@ class PolicyGuardTest : public ::testing::Test {
     links_.Add("hweth0", kMac0);
     links_.Add("hweth1", kMac1);
     now_ = Policy(kMac0);
-    facts_.default_route_bridges["eth0"] = "via 192.0.2.1";
+    facts_.default_route_bridges["eth0"] = "eth0 carries the default route (via 192.0.2.1)";
     zones_ = {{"eth0", Zone("lan", {"tcp dport 22 accept"})}, {"eth1", Zone("lan", {"tcp dport 22 accept"})}};
   }
   static policy::Policy Policy(const std::string& eth0_port, bool with_eth0 = true) {
@@ -67,7 +67,7 @@ TEST_F(PolicyGuardTest, DefaultRouteBridgeLeftWithoutANicOrDeleted) {
 }
 
 TEST_F(PolicyGuardTest, ABridgeWithoutANicNowLosesNothing) {
-  facts_.default_route_bridges = {{"eth0", "via 192.0.2.1"}};
+  facts_.default_route_bridges = {{"eth0", "eth0 carries the default route (via 192.0.2.1)"}};
   links_.SetCarrier(2, false, MonoTime{});  // hweth0: eth0 has no usable NIC already
   EXPECT_TRUE(Hazards(Policy("02:00:00:00:48:99")).empty());
 }
