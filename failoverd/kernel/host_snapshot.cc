@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <set>
 
 #include "failoverd/kernel/sysctl.h"
 
