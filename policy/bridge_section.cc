@@ -9,8 +9,6 @@ namespace failoverd::policy::detail {
 
 namespace {
 
-// The kernel refuses interface names of IFNAMSIZ (16) bytes or more.
-constexpr size_t kMaxInterfaceName = 15;
 // Linux bridge forward delay limits (br_stp_set_forward_delay): with STP on
 // the kernel wants 2..30 s; with STP off 0 is allowed (forward at once).
 constexpr int kMaxForwardDelayS = 30;
@@ -18,35 +16,6 @@ constexpr int kMinStpForwardDelayS = 2;
 // What the kernel uses when a bridge is created without a value; taken when
 // stp = true and forward_delay_s is not given (the default 0 would be refused).
 constexpr int kDefaultStpForwardDelayS = 15;
-
-// The kernel's dev_valid_name() rules, narrowed to letters, digits, '_', '-' and
-// '.': the name also becomes part of nft chain names (in_<bridge>), which nft
-// cannot quote. A policy that passes never fails later at bridge creation.
-std::optional<std::string> ReadInterfaceName(const KeyValue& v) {
-  auto name = ReadString(v);
-  if (!name) return std::nullopt;
-  std::string problem;
-  if (name->empty())
-    problem = "must not be empty";
-  else if (name->size() > kMaxInterfaceName)
-    problem = "is longer than " + std::to_string(kMaxInterfaceName) + " characters";
-  else if (*name == "." || *name == "..")
-    problem = "is reserved";
-  else if (name->find('/') != std::string::npos)
-    problem = "contains '/'";
-  else if (name->find(':') != std::string::npos)
-    problem = "contains ':'";
-  else if (std::any_of(name->begin(), name->end(),
-                       [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }))
-    problem = "contains whitespace";
-  else if (std::any_of(name->begin(), name->end(), [](char c) {
-             return !std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.';
-           }))
-    problem = "may only contain letters, digits, '_', '-' and '.'";
-  if (problem.empty()) return name;
-  v.Error(name->empty() ? "bridge name " + problem : "bridge name '" + *name + "' " + problem);
-  return std::nullopt;
-}
 
 std::optional<MacRule> ReadMacRule(const KeyValue& v) {
   const auto text = ReadString(v);
@@ -70,29 +39,53 @@ std::optional<MacRule> ReadMacRule(const KeyValue& v) {
   return MacRule{MacRule::Kind::kExplicit, *mac};
 }
 
-// A zone names zones/NAME.nft, so it must be safe as a file name.
-std::optional<std::string> ReadZone(const KeyValue& v) {
-  auto zone = ReadNonEmptyString(v);
-  if (!zone) return std::nullopt;
-  const bool safe = std::all_of(zone->begin(), zone->end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
-  });
-  if (!safe) {
-    v.Error("zone '" + *zone + "' may only contain letters, digits, '_' and '-'");
-    return std::nullopt;
+// Why `prefix` cannot be a host's address on its network, or "": the network's own
+// address (all host bits zero) and, in IPv4, its broadcast address (all ones). Such an
+// address is accepted by the kernel and then answers nothing useful. Point-to-point
+// lengths (/31, /32, /127, /128) have no such addresses.
+std::string HostAddressProblem(const IpPrefix& prefix) {
+  const int bits = static_cast<int>(prefix.address.size()) * 8;
+  if (prefix.length >= bits - 1) return "";
+  bool all_zero = true;
+  bool all_ones = true;
+  for (int bit = prefix.length; bit < bits; ++bit) {
+    const bool set = (prefix.address.bytes[static_cast<size_t>(bit / 8)] >> (7 - bit % 8)) & 1;
+    all_zero = all_zero && !set;
+    all_ones = all_ones && set;
   }
-  return zone;
+  IpPrefix network = prefix;
+  for (int bit = prefix.length; bit < bits; ++bit)
+    network.address.bytes[static_cast<size_t>(bit / 8)] &= static_cast<uint8_t>(~(1u << (7 - bit % 8)));
+  const std::string suggestion = "; a host address on it is e.g. " + [&] {
+    IpPrefix host = network;
+    host.address.bytes[prefix.address.size() - 1] |= 1;
+    return host.ToString();
+  }();
+  if (all_zero)
+    return prefix.address.family == IpFamily::kV4
+               ? "is the network's own address, not a host's" + suggestion
+               : "is the subnet-router anycast address of its prefix, not a host's" + suggestion;
+  if (all_ones && prefix.address.family == IpFamily::kV4) return "is the network's broadcast address" + suggestion;
+  return "";
 }
 
 std::optional<std::vector<IpPrefix>> ReadAddresses(const KeyValue& v) {
   std::vector<IpPrefix> addresses;
   ForEachString(v, [&](const KeyValue& item, const std::string& text) {
-    if (const auto prefix = IpPrefix::Parse(text))
-      addresses.push_back(*prefix);
-    else
+    const auto prefix = IpPrefix::Parse(text);
+    if (!prefix) {
       item.Error("'" + text + "' is not an address with a prefix length (like 192.0.2.9/24)");
+    } else if (const std::string problem = HostAddressProblem(*prefix); !problem.empty()) {
+      item.Error("'" + text + "' " + problem);
+    } else {
+      addresses.push_back(*prefix);
+    }
   });
   return addresses;
+}
+
+bool IsIpv6LinkLocal(const IpAddress& address) {
+  return address.family == IpFamily::kV6 && address.bytes[0] == 0xfe && (address.bytes[1] & 0xc0) == 0x80;
 }
 
 std::optional<IpAddress> ReadAddress(const KeyValue& v, std::optional<IpFamily> family) {
@@ -160,10 +153,10 @@ using B = Bridge;
 // The schema of this section: one row per key, one line per row (even when
 // long) so it reads as a table.
 constexpr KeySpec<B> kBridgeKeys[] = {
-    {"name", [](const KeyValue& v, B& b) { Set(b.name, ReadInterfaceName(v)); }},
+    {"name", [](const KeyValue& v, B& b) { Set(b.name, ReadInterfaceName(v, "bridge")); }},
     {"mode", [](const KeyValue& v, B& b) { Set(b.mode, ReadEnum(v, kBridgeModeNames)); }},
     {"mac", [](const KeyValue& v, B& b) { Set(b.mac, ReadMacRule(v)); }},
-    {"zone", [](const KeyValue& v, B& b) { Set(b.zone, ReadZone(v)); }},
+    {"zone", [](const KeyValue& v, B& b) { Set(b.zone, ReadZone(v)); b.zone_pos = v.pos(); }},
     {"address", [](const KeyValue& v, B& b) { Set(b.addresses, ReadAddresses(v)); }},
     {"gateway", [](const KeyValue& v, B& b) { Set(b.gateway, ReadIpAddress(v)); }},
     {"stp", [](const KeyValue& v, B& b) { Set(b.stp, ReadBool(v)); }},
@@ -194,6 +187,27 @@ void CheckBridge(ParsedBridge& parsed, Diagnostics& diag) {
                "from)");
   }
 
+  // The kernel refuses a gateway it cannot reach on the link (an IPv6 link-local one
+  // is always on the link); with failoverd's addresses on the bridge it must lie in
+  // one of their subnets, or the default route never comes up.
+  if (seen.Valid("gateway") && b.gateway && !IsIpv6LinkLocal(*b.gateway) && seen.Has("address")) {
+    bool reachable = false;
+    std::string same_family;
+    for (const IpPrefix& address : b.addresses) {
+      if (address.address.family != b.gateway->family) continue;
+      same_family += (same_family.empty() ? "" : ", ") + address.ToString();
+      reachable = reachable || address.Contains(*b.gateway);
+    }
+    if (!reachable && seen.Valid("address"))
+      diag.Add(seen.Find("gateway")->pos,
+               "gateway " + b.gateway->ToString() + " is outside every subnet of this bridge's addresses (" +
+                   (same_family.empty() ? std::string("none of its family") : same_family) +
+                   "): the kernel could not reach it; fix the gateway or the prefix length");
+    for (const IpPrefix& address : b.addresses)
+      if (address.address == *b.gateway)
+        diag.Add(seen.Find("gateway")->pos, "gateway " + b.gateway->ToString() + " is this bridge's own address");
+  }
+
   if (seen.Valid("stp") && b.stp) {
     if (!seen.Has("forward_delay_s")) {
       b.forward_delay_s = kDefaultStpForwardDelayS;
@@ -209,12 +223,60 @@ void CheckBridge(ParsedBridge& parsed, Diagnostics& diag) {
 ParsedBridge ReadBridge(const toml::table& table, Diagnostics& diag) {
   ParsedBridge parsed;
   parsed.bridge.pos = PosOf(table);
+  parsed.bridge.zone_pos = parsed.bridge.pos;  // until a zone key says otherwise
   parsed.seen = ApplyKeyTable(table, kBridgeKeys, "in [[bridge]]", diag, parsed.bridge);
   CheckBridge(parsed, diag);
   return parsed;
 }
 
 }  // namespace
+
+// The kernel refuses interface names of IFNAMSIZ (16) bytes or more.
+constexpr size_t kMaxInterfaceName = 15;
+
+// The kernel's dev_valid_name() rules, narrowed to letters, digits, '_', '-' and
+// '.': the name also becomes part of nft chain names (in_<bridge>), which nft
+// cannot quote. A policy that passes never fails later at bridge creation.
+std::optional<std::string> ReadInterfaceName(const KeyValue& v, std::string_view what) {
+  auto name = ReadString(v);
+  if (!name) return std::nullopt;
+  std::string problem;
+  if (name->empty())
+    problem = "must not be empty";
+  else if (name->size() > kMaxInterfaceName)
+    problem = "is longer than " + std::to_string(kMaxInterfaceName) + " characters";
+  else if (*name == "." || *name == "..")
+    problem = "is reserved";
+  else if (name->find('/') != std::string::npos)
+    problem = "contains '/'";
+  else if (name->find(':') != std::string::npos)
+    problem = "contains ':'";
+  else if (std::any_of(name->begin(), name->end(),
+                       [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }))
+    problem = "contains whitespace";
+  else if (std::any_of(name->begin(), name->end(), [](char c) {
+             return !std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.';
+           }))
+    problem = "may only contain letters, digits, '_', '-' and '.'";
+  if (problem.empty()) return name;
+  v.Error(name->empty() ? std::string(what) + " name " + problem
+                        : std::string(what) + " name '" + *name + "' " + problem);
+  return std::nullopt;
+}
+
+// A zone names zones/NAME.nft, so it must be safe as a file name.
+std::optional<std::string> ReadZone(const KeyValue& v) {
+  auto zone = ReadNonEmptyString(v);
+  if (!zone) return std::nullopt;
+  const bool safe = std::all_of(zone->begin(), zone->end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+  if (!safe) {
+    v.Error("zone '" + *zone + "' may only contain letters, digits, '_' and '-'");
+    return std::nullopt;
+  }
+  return zone;
+}
 
 std::vector<ParsedBridge> ReadBridgeSections(const KeyValue& value) {
   std::vector<ParsedBridge> bridges;

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "policy/sections.h"
+#include "policy/suggest.h"
 
 namespace failoverd::policy::detail {
 
@@ -14,6 +15,75 @@ constexpr size_t kMaxPrefixLength = 10;
 // udev ID_PATH values start with the bus; a bare string starting with one of
 // these is a path, not a name glob.
 constexpr std::string_view kPathBuses[] = {"pci-", "usb-", "platform-", "acpi-"};
+
+// The link kinds rtnetlink reports in IFLA_INFO_KIND (`ip -d link` shows them), as far
+// as they can be a NIC worth managing or a thing to exclude. A kind outside this list
+// cannot match any link: it is a typo ("kind:vet").
+constexpr std::string_view kLinkKinds[] = {
+    "veth",  "vlan",    "macvlan", "macvtap", "ipvlan", "ipvtap",  "vxlan",   "geneve",    "bond",
+    "team",  "dummy",   "tun",     "ifb",     "gretap", "ip6gretap", "erspan", "ip6erspan", "wireguard",
+    "vrf",   "macsec",  "hsr",     "bareudp", "netdevsim", "nlmon", "virt_wifi", "xfrm",  "gtp",
+    "ipoib", "vcan",    "vxcan",   "batadv",  "wwan",   "amt",     "ipip",    "sit",       "gre",
+    "ip6gre", "ip6tnl", "vti",     "vti6",    "can",    "rmnet",   "lowpan",  "openvswitch",
+};
+
+// The kernel's interface names: at most 15 bytes, no '/', ':' or whitespace.
+constexpr size_t kMaxInterfaceName = 15;
+
+// Why a name glob can never match an interface name, or "".
+std::string NameGlobProblem(std::string_view glob) {
+  size_t shortest = 0;  // the fewest characters a name it matches can have
+  for (size_t i = 0; i < glob.size(); ++i) {
+    const char c = glob[i];
+    if (c == '*') continue;
+    if (c == '[') {
+      const size_t close = glob.find(']', i + 2);
+      if (close != std::string_view::npos) {
+        ++shortest;
+        i = close;
+        continue;
+      }
+    }
+    if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n')
+      return c == ':' ? "contains ':', which no interface name has (selector tags are kind:, mac:, path:, driver: "
+                        "and name:)"
+                      : std::string("contains '") + (c == '/' ? "/" : "whitespace") + "', which no interface name has";
+    ++shortest;
+  }
+  if (shortest > kMaxInterfaceName)
+    return "is longer than an interface name can be (" + std::to_string(kMaxInterfaceName) + " characters)";
+  return "";
+}
+
+// Checks a selector of [nics] include/exclude that parsed; false (with the error
+// reported) when it cannot match any link.
+bool CheckSelector(const KeyValue& item, const std::string& text, const NicSelector& selector) {
+  using Kind = NicSelector::Kind;
+  if (selector.kind == Kind::kKind) {
+    const std::vector<std::string_view> kinds(std::begin(kLinkKinds), std::end(kLinkKinds));
+    if (std::find(kinds.begin(), kinds.end(), selector.pattern) != kinds.end()) return true;
+    const auto near = Closest(selector.pattern, kinds);
+    item.Error("'" + text + "' names no link kind the kernel has" +
+               (near ? "; did you mean 'kind:" + *near + "'?" : " (physical NICs have none: use \"physical\")"));
+    return false;
+  }
+  if (selector.kind != Kind::kName) return true;
+  if (const std::string problem = NameGlobProblem(selector.pattern); !problem.empty()) {
+    item.Error("'" + text + "' cannot match any interface: it " + problem);
+    return false;
+  }
+  // An untagged word one or two letters off a keyword is a typo of it ("physcial"),
+  // not the name of an interface.
+  const bool tagged = text.starts_with("name:");
+  if (!tagged && selector.pattern.find_first_of("*?[") == std::string::npos) {
+    if (const auto near = Closest(selector.pattern, {"physical"})) {
+      item.Error("'" + text + "' looks like a misspelt '" + *near + "'; write \"" + *near +
+                 "\" (or \"name:" + text + "\" if an interface is really called that)");
+      return false;
+    }
+  }
+  return true;
+}
 
 std::optional<std::string> ReadPrefix(const KeyValue& v) {
   auto prefix = ReadNonEmptyString(v);
@@ -37,7 +107,7 @@ std::optional<std::vector<NicSelector>> ReadSelectors(const KeyValue& v) {
   bool ok = true;
   ForEachString(v, [&](const KeyValue& item, const std::string& text) {
     auto selector = ParseNicSelector(item, text);
-    if (selector)
+    if (selector && CheckSelector(item, text, *selector))
       selectors.push_back(std::move(*selector));
     else
       ok = false;
@@ -50,7 +120,7 @@ using N = NicSettings;
 
 constexpr KeySpec<N> kNicsKeys[] = {
     {"prefix", [](const KeyValue& v, N& n) { Set(n.prefix, ReadPrefix(v)); }},
-    {"include", [](const KeyValue& v, N& n) { Set(n.include, ReadSelectors(v)); }},
+    {"include", [](const KeyValue& v, N& n) { Set(n.include, ReadSelectors(v)); n.include_pos = v.pos(); }},
     {"exclude", [](const KeyValue& v, N& n) { Set(n.exclude, ReadSelectors(v)); }},
 };
 

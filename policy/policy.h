@@ -90,7 +90,18 @@ struct Bridge {
   bool spares = true;
   Failback failback = Failback::kNever;
   Identify identify;
-  SourcePos pos;  // of the [[bridge]] table
+  SourcePos pos;       // of the [[bridge]] table
+  SourcePos zone_pos;  // of the zone value (or of the table when the default is taken)
+};
+
+// `[[interface]]`: an interface failoverd does not manage (a management NIC, a VPN,
+// docker0, virbr0) that the policy explicitly gives a zone. Without one, failoverd
+// leaves such an interface's traffic to the administrator's own rules.
+struct InterfaceZone {
+  std::string name;  // exact interface name
+  std::string zone;
+  SourcePos pos;       // of the [[interface]] table
+  SourcePos zone_pos;  // of the zone value
 };
 
 struct DaemonSettings {
@@ -101,12 +112,18 @@ struct DaemonSettings {
   int hold_down_ms = 0;
   int up_delay_ms = 0;
   UdevSource udev_source = UdevSource::kUdev;
+  // A valid policy that differs from the last one failoverd started with successfully
+  // (edited, then a reboot) runs under a confirm window of this many seconds and goes
+  // back to the last good one unless `failoverctl confirm` comes in time. 0: no window.
+  int start_confirm_s = 600;
+  SourcePos control_group_pos;  // of the control_group value, for host checks
 };
 
 struct NicSettings {
   std::string prefix = "hweth";
   std::vector<NicSelector> include = {{NicSelector::Kind::kPhysical, "physical", {}}};
   std::vector<NicSelector> exclude;
+  SourcePos include_pos;  // of the include value; {0,0} when the default is taken
 };
 
 struct Policy {
@@ -114,7 +131,13 @@ struct Policy {
   DaemonSettings daemon;
   NicSettings nics;
   std::vector<Bridge> bridges;
+  std::vector<InterfaceZone> interfaces;
 
+  const InterfaceZone* FindInterface(const std::string& name) const {
+    for (const auto& i : interfaces)
+      if (i.name == name) return &i;
+    return nullptr;
+  }
   const Bridge* FindBridge(const std::string& name) const {
     for (const auto& b : bridges)
       if (b.name == name) return &b;

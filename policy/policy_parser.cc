@@ -34,6 +34,7 @@ constexpr KeySpec<Draft> kTopLevelKeys[] = {
     {"daemon", [](const KeyValue& v, Draft& d) { detail::ReadDaemonSection(v, d.policy.daemon); }},
     {"nics", [](const KeyValue& v, Draft& d) { detail::ReadNicsSection(v, d.policy.nics); }},
     {"bridge", [](const KeyValue& v, Draft& d) { d.bridges = detail::ReadBridgeSections(v); }},
+    {"interface", [](const KeyValue& v, Draft& d) { d.policy.interfaces = detail::ReadInterfaceSections(v); }},
 };
 
 // toml++ says "Error while parsing key-value pair: expected value, saw '\n'";
@@ -164,6 +165,16 @@ void ParseInto(std::string_view text, const std::string& path, Diagnostics& diag
   draft.policy.source_path = path;
   detail::ApplyKeyTable(document, kTopLevelKeys, "at top level", diag, draft);
   detail::CheckAcrossBridges(draft.bridges, draft.policy.nics.prefix, diag);
+  detail::CheckInterfaces(draft.policy.interfaces, draft.bridges, draft.policy.nics.prefix, diag);
+  // Without a bridge, every NIC [nics] selects would be renamed and silenced with
+  // nothing to carry the network: on a server, the way off the network.
+  // Reported only when nothing else is wrong: it is about the policy as a whole.
+  if (draft.bridges.empty() && !draft.policy.nics.include.empty() && diag.size() == 0) {
+    const SourcePos at = draft.policy.nics.include_pos.line > 0 ? draft.policy.nics.include_pos : SourcePos{1, 1};
+    diag.Add(at, "the policy has no [[bridge]]: the NICs [nics] include selects would be renamed and silenced "
+                 "with no bridge to carry the network. Add a [[bridge]] (see examples/minimal.toml), or set "
+                 "include = [] to manage no NIC");
+  }
   if (diag.size() != 0) return;
 
   for (auto& parsed : draft.bridges) draft.policy.bridges.push_back(std::move(parsed.bridge));

@@ -29,6 +29,15 @@ void ReadNicsSection(const KeyValue& value, NicSettings& nics);
 // udev path, "driver:igb", a name glob).
 std::optional<NicSelector> ParseNicSelector(const KeyValue& item, const std::string& text);
 
+// An interface name as the kernel accepts it and nft chain names can hold
+// (`what` is "bridge" or "interface", for messages).
+std::optional<std::string> ReadInterfaceName(const KeyValue& value, std::string_view what);
+// A zone name (zones/NAME.nft).
+std::optional<std::string> ReadZone(const KeyValue& value);
+
+// [[interface]] (the whole array): zones for interfaces failoverd does not manage.
+std::vector<InterfaceZone> ReadInterfaceSections(const KeyValue& value);
+
 // [[bridge]] (the whole array), including [bridge.identify] and the ports.
 std::vector<ParsedBridge> ReadBridgeSections(const KeyValue& value);
 
@@ -39,5 +48,9 @@ std::vector<NicSelector> ReadPorts(const KeyValue& value);
 // NIC preferred by two bridges (or twice by one).
 void CheckAcrossBridges(const std::vector<ParsedBridge>& bridges, std::string_view nic_prefix,
                         Diagnostics& diag);
+
+// Rules for [[interface]]: unique names, none a bridge's, none in the NIC prefix, not "lo".
+void CheckInterfaces(const std::vector<InterfaceZone>& interfaces, const std::vector<ParsedBridge>& bridges,
+                     std::string_view nic_prefix, Diagnostics& diag);
 
 }  // namespace failoverd::policy::detail

@@ -10,6 +10,7 @@ namespace {
 using ::testing::ElementsAre;
 using testing_util::Errors;
 using testing_util::ParseValid;
+using testing_util::WithBridge;
 
 TEST(TopLevelTest, UnknownSectionIsAnError) {
   EXPECT_THAT(Errors("[deamon]\nstate_dir = \"/x\"\n"),
@@ -67,7 +68,7 @@ TEST(DaemonTest, DelaysAreBounded) {
   EXPECT_THAT(Errors("[daemon]\nup_delay_ms = 4294967296\n"),
               ElementsAre("p.toml:2:15: 'up_delay_ms' must be between 0 and 600000, got "
                           "4294967296"));
-  EXPECT_EQ(ParseValid("[daemon]\nhold_down_ms = 600000\n").daemon.hold_down_ms, 600000);
+  EXPECT_EQ(ParseValid(WithBridge("[daemon]\nhold_down_ms = 600000\n")).daemon.hold_down_ms, 600000);
 }
 
 TEST(DaemonTest, WrongTypeIsNamed) {
@@ -83,7 +84,7 @@ TEST(DaemonTest, UdevSourceIsOneOfTwoWords) {
   EXPECT_THAT(Errors("[daemon]\nudev_source = \"systemd\"\n"),
               ElementsAre("p.toml:2:15: 'systemd' is not a valid udev_source; expected udev or "
                           "kernel"));
-  EXPECT_EQ(ParseValid("[daemon]\nudev_source = \"kernel\"\n").daemon.udev_source,
+  EXPECT_EQ(ParseValid(WithBridge("[daemon]\nudev_source = \"kernel\"\n")).daemon.udev_source,
             UdevSource::kKernel);
 }
 
@@ -104,7 +105,7 @@ TEST(NicsTest, PrefixIsLowerCaseLetters) {
 TEST(NicsTest, PrefixIsAtMostTenCharacters) {
   EXPECT_THAT(Errors("[nics]\nprefix = \"abcdefghijk\"\n"),
               ElementsAre("p.toml:2:10: prefix 'abcdefghijk' is longer than 10 characters"));
-  EXPECT_EQ(ParseValid("[nics]\nprefix = \"abcdefghij\"\n").nics.prefix, "abcdefghij");
+  EXPECT_EQ(ParseValid(WithBridge("[nics]\nprefix = \"abcdefghij\"\n")).nics.prefix, "abcdefghij");
 }
 
 TEST(NicsTest, EmptySelectorIsAnError) {
@@ -127,12 +128,12 @@ TEST(NicsTest, SelectorListsHoldStrings) {
 }
 
 TEST(NicsTest, SelectorForms) {
-  const Policy policy = ParseValid(R"([nics]
+  const Policy policy = ParseValid(WithBridge(R"([nics]
 include = ["physical", "kind:veth", "mac:02:AA:00:00:00:01", "02-00-00-00-00-02",
            "path:pci-0000:03:00.0", "pci-0000:04:00.*", "usb-0:1.2:1.0", "platform-x",
            "acpi-y", "driver:igb", "name:en*", "eth*"]
 exclude = []
-)");
+)"));
   using K = NicSelector::Kind;
   const std::vector<std::pair<K, std::string>> expected = {
       {K::kPhysical, "physical"},      {K::kKind, "veth"},
@@ -154,7 +155,7 @@ exclude = []
 }
 
 TEST(NicsTest, EmptyIncludeReplacesTheDefault) {
-  EXPECT_TRUE(ParseValid("[nics]\ninclude = []\n").nics.include.empty());
+  EXPECT_TRUE(ParseValid(WithBridge("[nics]\ninclude = []\n")).nics.include.empty());
 }
 
 }  // namespace

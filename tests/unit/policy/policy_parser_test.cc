@@ -14,7 +14,9 @@ namespace failoverd::policy {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using testing_util::Errors;
 using testing_util::ParseValid;
 
@@ -125,8 +127,19 @@ TEST(PolicyParserTest, FullPolicyRoundTripsEveryField) {
   EXPECT_EQ(p.FindBridge("vmbr0"), &internal);
 }
 
-TEST(PolicyParserTest, EmptyPolicyTakesTheDefaults) {
-  const Policy p = ParseValid("");
+TEST(PolicyParserTest, PolicyWithoutBridgeIsRefused) {
+  // Every physical NIC would be renamed and silenced with nothing to carry the network.
+  EXPECT_THAT(Errors(""), ElementsAre(HasSubstr("p.toml:1:1: the policy has no [[bridge]]")));
+  EXPECT_THAT(Errors(": \n"), Not(IsEmpty()));
+  EXPECT_THAT(Errors("[nics]\ninclude = [\"kind:veth\"]\n"),
+              ElementsAre(HasSubstr("p.toml:2:11: the policy has no [[bridge]]")));
+  EXPECT_THAT(Errors("bridge = []\n"), ElementsAre(HasSubstr("p.toml:1:1: the policy has no [[bridge]]")));
+  // Managing no NIC at all cuts nothing off.
+  EXPECT_TRUE(ParseValid("[nics]\ninclude = []\n").bridges.empty());
+}
+
+TEST(PolicyParserTest, OnlyBridgeGivenTakesTheDefaults) {
+  const Policy p = ParseValid("[[bridge]]\nname = \"eth0\"\n");
   EXPECT_EQ(p.daemon.state_dir, "/var/lib/failoverd");
   EXPECT_EQ(p.daemon.control_socket, "/run/failoverd/control.sock");
   EXPECT_EQ(p.daemon.control_group, "root");
@@ -138,7 +151,9 @@ TEST(PolicyParserTest, EmptyPolicyTakesTheDefaults) {
   ASSERT_EQ(p.nics.include.size(), 1u);
   EXPECT_EQ(p.nics.include[0].kind, NicSelector::Kind::kPhysical);
   EXPECT_TRUE(p.nics.exclude.empty());
-  EXPECT_TRUE(p.bridges.empty());
+  EXPECT_EQ(p.bridges.size(), 1u);
+  EXPECT_TRUE(p.interfaces.empty());
+  EXPECT_EQ(p.daemon.start_confirm_s, 600);
 }
 
 TEST(PolicyParserTest, BridgeDefaults) {

@@ -23,6 +23,12 @@ inline std::vector<std::string> Errors(std::string_view text) {
   return out;
 }
 
+// `sections` plus one bridge: a policy must have a bridge to be valid, and tests of
+// the [daemon] and [nics] sections are about those sections only.
+inline std::string WithBridge(std::string_view sections) {
+  return std::string(sections) + "\n[[bridge]]\nname = \"eth0\"\n";
+}
+
 // Parses a policy that must be valid; a failure lists its problems.
 inline Policy ParseValid(std::string_view text) {
   ParseResult result = ParsePolicyText(text, "p.toml");
