@@ -1,11 +1,12 @@
 // The firewall model: zone fragments, the nft scripts generated from them, and
 // the interface that applies a script as one atomic transaction.
 //
-// Table `inet failoverd` (the zero phase) drops input and forward by default,
-// accepts loopback and established/related, and dispatches per bridge through
-// verdict maps keyed by iifname, so no rule depends on which NIC is attached:
+// Table `inet failoverd` dispatches per bridge through verdict maps keyed by
+// iifname, so no rule depends on which NIC is attached:
 //   map zone_input   { type ifname : verdict }  "eth0" : jump in_eth0
 //   map zone_forward { type ifname : verdict }  "eth0" : jump fwd_eth0
+//   set governed     { type ifname }            "eth0": what the zone left undecided
+//                                               is dropped (replies excepted)
 // A zone file zones/NAME.nft holds an `input { ... }` and/or `forward { ... }`
 // block of nft rule statements, one per line; '#' starts a comment.
 #pragma once
@@ -21,11 +22,21 @@ namespace failoverd::firewall {
 inline constexpr const char* kTableFamily = "inet";
 inline constexpr const char* kTableName = "failoverd";
 
+// Where a rule stands in its zone file (1-based), for messages about it.
+struct RuleAt {
+  int line = 0;
+  int column = 0;
+};
+
 struct ZoneFragment {
   std::string name;  // "lan"
   std::string path;  // file it was read from, for messages
   std::vector<std::string> input_rules;
   std::vector<std::string> forward_rules;
+  // Parallel to the rules when read from a file; empty for zones recorded elsewhere
+  // (a rollback's), whose rules have no file to point at.
+  std::vector<RuleAt> input_at = {};
+  std::vector<RuleAt> forward_at = {};
 };
 
 struct BridgeZone {
@@ -48,23 +59,39 @@ std::string ForwardChainName(const std::string& bridge);  // "fwd_eth0"
 // shipped zone (trusted, lan, external, isolated) missing from ZONES_DIR falls back
 // to the copy built into failoverd; a file in ZONES_DIR always wins.
 Result<ZoneFragment> LoadZone(const std::string& zones_dir, const std::string& name);
+// Every zone `LoadZone` could find: the NAME.nft files of ZONES_DIR and the shipped
+// zones, sorted, each once.
+std::vector<std::string> AvailableZones(const std::string& zones_dir);
 // Parses fragment text (exposed for tests); `path` is used in messages.
 Result<ZoneFragment> ParseZone(const std::string& text, const std::string& name,
                                const std::string& path);
 
-// One script that atomically replaces table inet failoverd with the zero phase plus
-// the zones of `bridges` (the bridges adopted at start). Existing table or not.
-std::string ZeroPhaseScript(const std::vector<BridgeZone>& bridges);
-// One script that installs (or atomically replaces) the zone of one bridge.
-std::string InstallZoneScript(const BridgeZone& bridge);
-// One script that removes a bridge's zone chains and map entries.
-std::string RemoveZoneScript(const std::string& bridge);
-
-// What the kernel holds of table inet failoverd right now.
-struct TableState {
-  bool intact = false;          // the table with its input and forward base chains, both policy drop
-  std::set<std::string> zones;  // bridges whose in_ and fwd_ chains are both present
+// What table inet failoverd holds. failoverd judges only what it governs: its
+// bridges and the interfaces the policy gives a zone ([[interface]]) by their zones,
+// and its NICs (PREFIX*) not at all (dropped). Every other interface — an excluded
+// or management NIC, lo, a VPN, docker0, a container's veth — passes the table and
+// is left to the administrator's own rules. Before takeover (the zero phase an
+// early-boot unit loads) the table drops everything else too, but `open`.
+struct TableSpec {
+  std::string nic_prefix = "hweth";
+  std::vector<std::string> governed;  // exact interface names
+  std::vector<BridgeZone> zones;      // installed in the same transaction
+  bool before_takeover = false;       // policy drop instead of accept
+  // Before takeover only: interfaces accepted all the same (nft wildcards allowed,
+  // "mgmt*"): what the last good policy excluded or left alone, so a host whose
+  // failoverd cannot start keeps its management NIC.
+  std::vector<std::string> open;
 };
+
+// One script that atomically replaces table inet failoverd, existing or not.
+std::string TableScript(const TableSpec& spec);
+// The static zero phase: everything but lo dropped (firewall/zero-phase.nft).
+std::string ZeroPhaseScript();
+// One script that installs (or atomically replaces) the zone of one bridge or
+// interface, and makes it governed.
+std::string InstallZoneScript(const BridgeZone& bridge);
+// One script that removes a bridge's zone chains, map entries and governed element.
+std::string RemoveZoneScript(const std::string& bridge);
 
 // Applies nft scripts. Each Apply is one transaction: all of it or none of it.
 class Firewall {
@@ -75,8 +102,12 @@ class Firewall {
   virtual Status Check(const std::string& script) = 0;
   // Whether the zone chain of `bridge` is present in the kernel's table now.
   virtual Result<bool> HasZone(const std::string& bridge) = 0;
-  // Reads the table back, so the daemon notices when someone else flushed or replaced it.
-  virtual Result<TableState> ReadTable() = 0;
+  // Table inet failoverd as the kernel holds it now, in a canonical form (no rule
+  // handles, set elements sorted) that equal contents share: the daemon compares it
+  // with what it read after its own last commit, so any change by someone else — a
+  // rule added, a chain flushed, an element removed, the table replaced — shows.
+  // "" when there is no such table.
+  virtual Result<std::string> ReadFingerprint() = 0;
 };
 
 }  // namespace failoverd::firewall

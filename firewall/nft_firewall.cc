@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -131,35 +132,64 @@ Result<std::vector<nlohmann::json>> NftFirewall::OurChains() {
 }
 
 Result<bool> NftFirewall::HasZone(const std::string& bridge) {
-  auto table = ReadTable();
-  if (!table.ok()) {
-    log_->error("{}: {}", bridge, table.message());
-    return table.status();
+  auto chains = OurChains();
+  if (!chains.ok()) {
+    log_->error("{}: {}", bridge, chains.message());
+    return chains.status();
   }
-  return table->zones.count(bridge) > 0;
+  bool input = false;
+  bool forward = false;
+  for (const nlohmann::json& chain : *chains) {
+    input = input || chain.value("name", "") == InputChainName(bridge);
+    forward = forward || chain.value("name", "") == ForwardChainName(bridge);
+  }
+  // Both chains of a zone come and go in one transaction; either both are there or neither.
+  return input && forward;
 }
 
-Result<TableState> NftFirewall::ReadTable() {
-  auto chains = OurChains();
-  if (!chains.ok()) return chains.status();
-  std::set<std::string> inputs;
-  std::set<std::string> forwards;
-  bool input_drops = false;
-  bool forward_drops = false;
-  for (const nlohmann::json& chain : *chains) {
-    const std::string name = chain.value("name", "");
-    const bool drops = chain.value("policy", "") == "drop";
-    if (name == "input") input_drops = drops && chain.value("hook", "") == "input";
-    if (name == "forward") forward_drops = drops && chain.value("hook", "") == "forward";
-    if (name.rfind("in_", 0) == 0) inputs.insert(name.substr(3));
-    if (name.rfind("fwd_", 0) == 0) forwards.insert(name.substr(4));
+namespace {
+
+// Drops what differs between two listings of the same content: rule and object
+// handles, and the order the kernel happens to list set elements in.
+void Canonicalize(nlohmann::json& value) {
+  if (value.is_object()) {
+    value.erase("handle");
+    for (auto& [key, item] : value.items()) Canonicalize(item);
+    if (value.contains("elem") && value["elem"].is_array()) {
+      std::vector<std::string> elements;
+      for (const auto& element : value["elem"]) elements.push_back(element.dump());
+      std::sort(elements.begin(), elements.end());
+      value["elem"] = elements;
+    }
+  } else if (value.is_array()) {
+    for (auto& item : value) Canonicalize(item);
   }
-  TableState state;
-  state.intact = input_drops && forward_drops;
-  // Both chains of a zone come and go in one transaction; either both are there or neither.
-  for (const std::string& bridge : inputs)
-    if (forwards.count(bridge)) state.zones.insert(bridge);
-  return state;
+}
+
+}  // namespace
+
+Result<std::string> NftFirewall::ReadFingerprint() {
+  // `list tables` succeeds with or without our table; `list table` would fail without it.
+  Result<std::string> tables = ListJson(std::string("list tables ") + kTableFamily);
+  if (!tables.ok()) return Status::Error("cannot list tables: " + tables.message());
+  nlohmann::json json = nlohmann::json::parse(*tables, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array())
+    return Status::Error("nft: unexpected JSON listing of tables");
+  bool present = false;
+  for (const auto& item : json["nftables"])
+    if (item.contains("table") && item["table"].value("name", "") == kTableName) present = true;
+  if (!present) return std::string();
+  Result<std::string> listing = ListJson(std::string("list table ") + kTableFamily + " " + kTableName);
+  if (!listing.ok()) return Status::Error("cannot list table: " + listing.message());
+  json = nlohmann::json::parse(*listing, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array())
+    return Status::Error("nft: unexpected JSON listing of table inet failoverd");
+  // Objects are listed table, chains, sets, rules; the metainfo names nft's version only.
+  nlohmann::json objects = nlohmann::json::array();
+  for (auto& item : json["nftables"])
+    if (!item.contains("metainfo")) objects.push_back(std::move(item));
+  Canonicalize(objects);
+  return objects.dump();
 }
 
 }  // namespace failoverd::firewall

@@ -30,7 +30,7 @@ class NftFirewall : public Firewall {
   Status Apply(const std::string& script) override;
   Status Check(const std::string& script) override;
   Result<bool> HasZone(const std::string& bridge) override;
-  Result<TableState> ReadTable() override;
+  Result<std::string> ReadFingerprint() override;
   // `nft list table inet failoverd` as text nft can load again; "" when the table
   // does not exist (a host failoverd never ran on). For putting a host back exactly.
   Result<std::string> TableText();

@@ -4,6 +4,8 @@
 // command or open another (';', braces, table/chain/flush/delete) is refused
 // here, with the file, line and column of the offending character.
 #include <cerrno>
+#include <filesystem>
+#include <set>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -143,8 +145,9 @@ class ZoneParser {
     }
     if (depth_ > 1 || block_ == Block::kNone) return;  // inside a reported block
     if (CheckRule(line_no, cl)) {
-      (block_ == Block::kInput ? zone_.input_rules : zone_.forward_rules)
-          .emplace_back(code);
+      (block_ == Block::kInput ? zone_.input_rules : zone_.forward_rules).emplace_back(code);
+      (block_ == Block::kInput ? zone_.input_at : zone_.forward_at)
+          .push_back({static_cast<int>(line_no), static_cast<int>(col + 1)});
     }
   }
 
@@ -276,6 +279,18 @@ class ZoneParser {
 Result<ZoneFragment> ParseZone(const std::string& text, const std::string& name,
                                const std::string& path) {
   return ZoneParser(name, path).Parse(text);
+}
+
+std::vector<std::string> AvailableZones(const std::string& zones_dir) {
+  std::set<std::string> names;
+  for (const std::string_view shipped : ShippedZoneNames()) names.emplace(shipped);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(zones_dir, ec)) {
+    const std::string file = entry.path().filename().string();
+    if (file.size() > 4 && file.ends_with(".nft") && CheckZoneName(file.substr(0, file.size() - 4)))
+      names.insert(file.substr(0, file.size() - 4));
+  }
+  return {names.begin(), names.end()};
 }
 
 Result<ZoneFragment> LoadZone(const std::string& zones_dir, const std::string& name) {

@@ -5,6 +5,7 @@
 #include "failoverd/core/nic_match.h"
 #include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/overrides_json.h"
+#include "failoverd/daemon/policy_checks.h"
 
 namespace failoverd {
 
@@ -25,7 +26,7 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
       firewall_(firewall),
       log_(GetLogger("engine")),
       state_(policy_.daemon.state_dir),
-      executor_(kernel, firewall, events_, clock),
+      executor_(kernel, firewall_, events_, clock),
       probes_(loop, clock,
               probes ? std::move(probes)
                      : ProbeManager::SessionFactory([](int, const std::string&, const MacAddress&) {
@@ -57,9 +58,10 @@ Status Daemon::Start() {
   if (!links) return Status::Error("cannot read links: " + links.message());
   observed_.ReplaceAll(*links, clock_.Now(), /*initial=*/true);
 
-  // The zero phase goes in first, atomically replacing any table left by an earlier
-  // run; bridges that already exist get their zones in the same transaction, so
-  // they are never without their rules.
+  // The table goes in first, atomically replacing any table left by an earlier run
+  // (or the static zero phase): every policy bridge is governed from this moment,
+  // and bridges that already exist get their zones in the same transaction, so they
+  // are never without their rules. Interfaces failoverd does not manage pass.
   std::vector<firewall::BridgeZone> adopted;
   for (const auto& bridge : policy_.bridges) {
     const core::LinkInfo* link = observed_.FindByName(bridge.name);
@@ -71,16 +73,27 @@ Status Daemon::Start() {
     }
     adopted.push_back({bridge.name, *zone});
   }
-  if (Status applied = firewall_.Apply(firewall::ZeroPhaseScript(adopted)); !applied)
-    return Status::Error("zero-phase firewall not installed: " + applied.message());
-  zero_phase_ = true;
   for (const auto& bridge : adopted) {
     progress_.zoned_bridges.insert(bridge.bridge);
     executor_.RecordInstalledZone(bridge.bridge, bridge.zone);
   }
+  for (const auto& interface : policy_.interfaces) {
+    // A zone that cannot be read leaves the interface to the administrator's rules
+    // rather than closing it: it is not failoverd's to cut off.
+    if (auto zone = firewall::LoadZone(policy_.daemon.zones_dir, interface.zone))
+      interface_zones_[interface.name] = *zone;
+    else
+      log_->error("{}: zone {} not installed, the interface is left to your own rules: {}", interface.name,
+                  interface.zone, zone.message());
+  }
+  if (Status applied = firewall_.Apply(firewall::TableScript(CurrentTable())); !applied)
+    return Status::Error("firewall table inet failoverd not installed: " + applied.message());
+  zero_phase_ = true;
   events_.Add(clock_.WallNow(), "firewall",
-              "zero phase installed (" + std::to_string(adopted.size()) + " existing bridge zones kept)");
-  log_->info("zero-phase firewall installed; adopting {} existing bridge(s)", adopted.size());
+              "table inet failoverd installed (" + std::to_string(adopted.size()) + " existing bridge zones kept, " +
+                  std::to_string(interface_zones_.size()) + " interface zones)");
+  log_->info("firewall installed: {} bridge(s) of the policy governed, {} existing; {} interface zone(s)",
+             policy_.bridges.size(), adopted.size(), interface_zones_.size());
 
   Reconcile();
   if (startup_restore_) {
@@ -212,31 +225,79 @@ void Daemon::ReadNamesOfNewNics() {
   }
 }
 
-void Daemon::CheckFirewall() {
-  if (!zero_phase_) return;
-  auto table = firewall_.ReadTable();
-  if (!table) {
-    log_->warn("cannot read the firewall back: {}", table.message());
-    return;
-  }
-  std::vector<firewall::BridgeZone> zones;
-  std::string missing;
+firewall::TableSpec Daemon::CurrentTable() const {
+  firewall::TableSpec spec;
+  spec.nic_prefix = policy_.nics.prefix;
+  std::set<std::string> governed(progress_.zoned_bridges.begin(), progress_.zoned_bridges.end());
+  for (const auto& bridge : policy_.bridges) governed.insert(bridge.name);
+  // Bridges still to be deleted stay closed until they are gone.
+  governed.insert(progress_.retired_bridges.begin(), progress_.retired_bridges.end());
+  for (const auto& [name, zone] : interface_zones_) governed.insert(name);
+  spec.governed.assign(governed.begin(), governed.end());
   for (const std::string& bridge : progress_.zoned_bridges) {
     auto installed = executor_.installed_zones().find(bridge);
-    if (installed != executor_.installed_zones().end()) zones.push_back({bridge, installed->second});
-    if (!table->zones.count(bridge)) missing += (missing.empty() ? "" : ", ") + bridge;
+    if (installed != executor_.installed_zones().end()) spec.zones.push_back({bridge, installed->second});
   }
-  if (table->intact && missing.empty()) return;
-  const std::string what = !table->intact ? "table inet failoverd was flushed or replaced by someone else"
-                                          : "zone chains of " + missing + " were removed by someone else";
-  ++metrics_.firewall_restores;
-  if (Status applied = firewall_.Apply(firewall::ZeroPhaseScript(zones)); !applied) {
-    log_->critical("{}; reinstalling it failed: {}", what, applied.message());
-    events_.Add(clock_.WallNow(), "error", what + "; reinstalling it failed: " + applied.message());
-    return;
+  for (const auto& [name, zone] : interface_zones_) spec.zones.push_back({name, zone});
+  return spec;
+}
+
+void Daemon::SyncInterfaceZones(const std::map<std::string, firewall::ZoneFragment>& zones) {
+  for (auto it = interface_zones_.begin(); it != interface_zones_.end();) {
+    if (policy_.FindInterface(it->first)) {
+      ++it;
+      continue;
+    }
+    if (Status removed = firewall_.Apply(firewall::RemoveZoneScript(it->first)); !removed)
+      log_->error("{}: zone not removed: {}", it->first, removed.message());
+    else
+      log_->info("{}: zone {} removed; the interface is left to your own rules", it->first, it->second.name);
+    it = interface_zones_.erase(it);
   }
-  log_->error("{}; zero phase and {} zone(s) reinstalled", what, zones.size());
-  events_.Add(clock_.WallNow(), "firewall", what + "; zero phase and " + std::to_string(zones.size()) + " zone(s) reinstalled");
+  for (const auto& interface : policy_.interfaces) {
+    auto zone = zones.find(interface.name);
+    if (zone == zones.end()) continue;
+    auto installed = interface_zones_.find(interface.name);
+    if (installed != interface_zones_.end() && installed->second.name == zone->second.name &&
+        installed->second.input_rules == zone->second.input_rules &&
+        installed->second.forward_rules == zone->second.forward_rules)
+      continue;
+    if (Status applied = firewall_.Apply(firewall::InstallZoneScript({interface.name, zone->second})); !applied) {
+      log_->error("{}: zone {} not installed: {}", interface.name, interface.zone, applied.message());
+      continue;
+    }
+    interface_zones_[interface.name] = zone->second;
+    log_->info("{}: zone {} installed", interface.name, interface.zone);
+  }
+}
+
+void Daemon::CheckFirewall(bool foreign) {
+  if (!zero_phase_) return;
+  const FirewallKeeper::Outcome outcome = firewall_.Keep(foreign, CurrentTable());
+  using Kind = FirewallKeeper::Outcome::Kind;
+  switch (outcome.kind) {
+    case Kind::kIntact:
+      return;
+    case Kind::kUnreadable:
+      log_->warn("cannot read the firewall back: {}", outcome.error);
+      return;
+    case Kind::kRepairFailed: {
+      ++metrics_.firewall_restores;
+      const std::string what = "table inet failoverd was " + outcome.what + " by someone else; putting it back failed: " +
+                               outcome.error;
+      log_->critical("{}", what);
+      events_.Add(clock_.WallNow(), "error", what);
+      return;
+    }
+    case Kind::kRepaired: {
+      ++metrics_.firewall_restores;
+      const std::string what = "table inet failoverd was " + outcome.what + " by someone else; put back as failoverd "
+                               "wrote it (" + std::to_string(CurrentTable().zones.size()) + " zone(s))";
+      log_->error("{}", what);
+      events_.Add(clock_.WallNow(), "firewall", what);
+      return;
+    }
+  }
 }
 
 void Daemon::RecordManagedBridges() {

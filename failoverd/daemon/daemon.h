@@ -26,6 +26,7 @@
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/executor.h"
+#include "failoverd/daemon/firewall_keeper.h"
 #include "failoverd/daemon/metrics.h"
 #include "failoverd/daemon/policy_guard.h"
 #include "failoverd/daemon/probe_manager.h"
@@ -129,10 +130,11 @@ class Daemon {
   };
   void SetMigrationHook(MigrationHook hook) { migration_hook_ = std::move(hook); }
 
-  // nftables changed (anyone's commit): reads table inet failoverd back and, if it
-  // was flushed, replaced or lost a zone, reinstalls the zero phase with every
-  // bridge's zone in one transaction.
-  void CheckFirewall();
+  // nftables changed: `foreign` when the commit was another process's (or
+  // notifications were lost). Reads table inet failoverd back and, if anything in it
+  // differs from what failoverd last wrote, replaces the whole table in one
+  // transaction (firewall_keeper.h).
+  void CheckFirewall(bool foreign = true);
 
   nlohmann::json StatusJson() const;
   nlohmann::json PlanJson() const;  // what would change now, and why
@@ -153,6 +155,10 @@ class Daemon {
   // `started`: when this reconcile began, for the failover duration.
   void LogRoleChanges(const core::Decision& decision, MonoTime started);
   void ScheduleWakeup(std::optional<MonoTime> when);
+  // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
+  firewall::TableSpec CurrentTable() const;
+  // Installs, replaces or removes the zones of [[interface]]s to match the policy.
+  void SyncInterfaceZones(const std::map<std::string, firewall::ZoneFragment>& zones);
   nlohmann::json BridgeJson(const core::BridgeDecision& bridge) const;
   nlohmann::json NicJson(const core::NicDecision& nic) const;
   nlohmann::json SeenJson(int ifindex) const;
@@ -210,7 +216,7 @@ class Daemon {
   const Clock& clock_;
   EventLoop& loop_;
   core::KernelOps& kernel_;
-  firewall::Firewall& firewall_;
+  FirewallKeeper firewall_;  // every firewall write goes through it
   std::shared_ptr<spdlog::logger> log_;
 
   EventLog events_;
@@ -223,6 +229,8 @@ class Daemon {
   ProbeManager probes_;
   std::map<std::string, std::string> blocked_;  // bridges that cannot be set up, and why
   bool zero_phase_ = false;
+  // The zones of the policy's [[interface]]s, as installed.
+  std::map<std::string, firewall::ZoneFragment> interface_zones_;
   bool reconciling_ = false;
 
   struct RoleRecord {

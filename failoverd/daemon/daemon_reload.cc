@@ -7,6 +7,7 @@
 #include "failoverd/daemon/apply_snapshot_json.h"
 #include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
+#include "failoverd/daemon/policy_checks.h"
 #include "policy/policy_parser.h"
 
 namespace failoverd {
@@ -60,20 +61,10 @@ Result<nlohmann::json> Daemon::Reload(const PolicyGuardRequest& guard) {
 
 Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
                                            std::map<std::string, firewall::ZoneFragment> recorded_zones) {
-  // Every zone must load, and the kernel must accept its script, before anything changes.
-  std::map<std::string, firewall::ZoneFragment> zones;
-  std::string problems;
-  for (const auto& bridge : next.bridges) {
-    auto zone = ZoneOf(bridge, next.daemon.zones_dir, recorded_zones);
-    if (!zone) {
-      problems += zone.message() + "\n";
-      continue;
-    }
-    if (Status checked = firewall_.Check(firewall::InstallZoneScript({bridge.name, *zone})); !checked)
-      problems += bridge.name + ": zone " + bridge.zone + " refused by nftables: " + checked.message() + "\n";
-    zones[bridge.name] = *zone;
-  }
-  if (!problems.empty()) return Status::Error(problems + "policy refused; the running policy stays in force");
+  // Every zone must load, and nftables must accept its rules, before anything changes.
+  PolicyCheck checked = CheckPolicyOnHost(next, &firewall_, recorded_zones);
+  if (!checked.ok()) return Status::Error(checked.Text() + "policy refused; the running policy stays in force");
+  std::map<std::string, firewall::ZoneFragment>& zones = checked.zones;
 
   std::vector<std::string> changes;
   std::vector<std::string> restart;
@@ -131,8 +122,16 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
   // A zone that failed with the old policy is tried again with the new one.
   progress_.bridge_errors.clear();
 
+  for (const auto& interface : next.interfaces) {
+    const policy::InterfaceZone* old = policy_.FindInterface(interface.name);
+    if (!old || old->zone != interface.zone) changes.push_back(interface.name + ": zone " + interface.zone);
+  }
+  for (const auto& old : policy_.interfaces)
+    if (!next.FindInterface(old.name)) changes.push_back(old.name + ": no longer given a zone: left to your own rules");
+
   policy_ = std::move(next);
   executor_.SetPinnedZones(std::move(recorded_zones));
+  SyncInterfaceZones(zones);
   decision_ = DecideNow();  // nothing may keep pointing into the old policy
   const std::string summary = "policy applied: " + std::to_string(changes.size()) + " change(s)" +
                               (restart.empty() ? "" : "; needs a restart to take effect: " + restart.front() +

@@ -2,17 +2,11 @@
 
 #include "failoverd/daemon/crash_points.h"
 #include "failoverd/daemon/logging.h"
+#include "failoverd/daemon/policy_checks.h"
 
 namespace failoverd {
 
 using core::Action;
-
-Result<firewall::ZoneFragment> ZoneOf(const policy::Bridge& bridge, const std::string& zones_dir,
-                                      const std::map<std::string, firewall::ZoneFragment>& pinned) {
-  auto it = pinned.find(bridge.name);
-  if (it != pinned.end() && it->second.name == bridge.zone) return it->second;
-  return firewall::LoadZone(zones_dir, bridge.zone);
-}
 
 Executor::Executor(core::KernelOps& kernel, firewall::Firewall& firewall, EventLog& events, const Clock& clock)
     : kernel_(kernel), firewall_(firewall), events_(events), clock_(clock), log_(GetLogger("engine")) {}

@@ -20,11 +20,6 @@
 
 namespace failoverd {
 
-// The zone rules `bridge` gets: the pinned fragment when it is one of the zone the
-// policy names (a rollback's recorded rules), else ZONES_DIR/ZONE.nft.
-Result<firewall::ZoneFragment> ZoneOf(const policy::Bridge& bridge, const std::string& zones_dir,
-                                      const std::map<std::string, firewall::ZoneFragment>& pinned);
-
 class Executor {
  public:
   Executor(core::KernelOps& kernel, firewall::Firewall& firewall, EventLog& events, const Clock& clock);

@@ -16,6 +16,7 @@
 #include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/migration.h"
 #include "failoverd/daemon/overrides_json.h"
+#include "failoverd/daemon/policy_checks.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/link_monitor.h"
 #include "failoverd/kernel/nft_monitor.h"
@@ -61,7 +62,7 @@ class EventSources {
     if (Status opened = nft_.Open(); !opened) {
       log_->warn("nftables changes are not watched (a flushed ruleset is not repaired): {}", opened.message());
     } else if (Status added = loop_.AddFd(nft_.fd(), [this] {
-                 if (nft_.Drain()) daemon_.CheckFirewall();
+                 if (const auto drained = nft_.Drain(); drained.any) daemon_.CheckFirewall(drained.foreign);
                });
                !added) {
       return added;
@@ -259,7 +260,11 @@ int PrintDryRun(const policy::Policy& policy) {
     for (const auto& bridge : managed)
       if (bridge.is_string() && !policy.FindBridge(bridge.get<std::string>()))
         progress.retired_bridges.insert(bridge.get<std::string>());
-  std::printf("firewall: replace table inet failoverd with the zero phase (input/forward drop)\n");
+  std::printf("firewall: replace table inet failoverd: the policy's bridges%s governed (what their zone does not "
+              "accept is dropped), %s* NICs dropped, every other interface left to your own rules\n",
+              policy.interfaces.empty() ? "" : " and [[interface]]s", policy.nics.prefix.c_str());
+  for (const auto& interface : policy.interfaces)
+    std::printf("firewall: interface %s gets zone '%s'\n", interface.name.c_str(), interface.zone.c_str());
   for (const auto& bridge : policy.bridges) {
     const core::LinkInfo* link = observed.FindByName(bridge.name);
     if (link && link->is_bridge()) {
@@ -276,26 +281,24 @@ int PrintDryRun(const policy::Policy& policy) {
 }
 
 int CheckZones(const policy::Policy& policy, const std::map<std::string, firewall::ZoneFragment>& recorded) {
-  int problems = 0;
-  std::vector<firewall::BridgeZone> zones;
-  for (const auto& bridge : policy.bridges) {
-    auto zone = ZoneOf(bridge, policy.daemon.zones_dir, recorded);
-    if (!zone) {
-      std::fprintf(stderr, "%s\n", zone.message().c_str());
-      ++problems;
-      continue;
-    }
-    zones.push_back({bridge.name, *zone});
-  }
-  if (problems) return 2;
-  if (geteuid() != 0) {
+  // nftables checks the rules only for root (it asks the kernel); nothing is committed.
+  const bool root = geteuid() == 0;
+  firewall::NftFirewall firewall;
+  const PolicyCheck check = CheckPolicyOnHost(policy, root ? &firewall : nullptr, recorded);
+  for (const auto& error : check.errors) std::fprintf(stderr, "%s\n", error.c_str());
+  if (!check.ok()) return 2;
+  if (!root) {
     std::printf("zones parsed; not root, so the ruleset was not checked against nftables\n");
     return 0;
   }
-  // A dry run: the kernel checks the whole transaction and commits nothing.
-  firewall::NftFirewall firewall;
-  std::string script = firewall::ZeroPhaseScript(zones);
-  if (Status ok = firewall.Check(script); !ok) {
+  // The whole table as the daemon would install it: the kernel checks the transaction.
+  firewall::TableSpec spec;
+  spec.nic_prefix = policy.nics.prefix;
+  for (const auto& [name, zone] : check.zones) {
+    spec.governed.push_back(name);
+    spec.zones.push_back({name, zone});
+  }
+  if (Status ok = firewall.Check(firewall::TableScript(spec)); !ok) {
     std::fprintf(stderr, "%s: generated ruleset rejected by nftables: %s\n", policy.daemon.zones_dir.c_str(),
                  ok.message().c_str());
     return 2;

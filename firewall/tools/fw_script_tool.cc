@@ -18,6 +18,7 @@ namespace fw = failoverd::firewall;
 
 constexpr const char* kUsage =
     "usage: fw_script_tool zero [ZONEDIR BRIDGE ZONE [BRIDGE ZONE]...]\n"
+    "       fw_script_tool table ZONEDIR [BRIDGE ZONE [BRIDGE ZONE]...]\n"
     "       fw_script_tool install BRIDGE ZONEDIR ZONE\n"
     "       fw_script_tool remove BRIDGE\n"
     "       fw_script_tool apply|check < SCRIPT\n"
@@ -41,15 +42,24 @@ Result<fw::BridgeZone> LoadBridgeZone(const std::string& bridge, const std::stri
   return fw::BridgeZone{bridge, std::move(fragment).value()};
 }
 
-int Zero(const std::vector<std::string>& args) {
-  if (!args.empty() && args.size() % 2 != 1) return Usage();
-  std::vector<fw::BridgeZone> bridges;
+// `zero`: the static zero phase; `zero ZONEDIR BRIDGE ZONE...`: the zero phase with
+// those bridges governed and zoned; `table ZONEDIR BRIDGE ZONE...`: the table after
+// takeover (interfaces that are not governed pass).
+int Table(const std::vector<std::string>& args, bool before_takeover) {
+  if (args.empty() && before_takeover) {
+    std::cout << fw::ZeroPhaseScript();
+    return 0;
+  }
+  if (args.size() % 2 != 1) return Usage();
+  fw::TableSpec spec;
+  spec.before_takeover = before_takeover;
   for (size_t i = 1; i + 1 < args.size(); i += 2) {
     Result<fw::BridgeZone> bridge = LoadBridgeZone(args[i], args[0], args[i + 1]);
     if (!bridge.ok()) return Fail(bridge.message());
-    bridges.push_back(std::move(bridge).value());
+    spec.governed.push_back(args[i]);
+    spec.zones.push_back(std::move(bridge).value());
   }
-  std::cout << fw::ZeroPhaseScript(bridges);
+  std::cout << fw::TableScript(spec);
   return 0;
 }
 
@@ -90,7 +100,8 @@ int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "zero") return Zero(args);
+  if (command == "zero") return Table(args, /*before_takeover=*/true);
+  if (command == "table") return Table(args, /*before_takeover=*/false);
   if (command == "install") return Install(args);
   if (command == "remove") return Remove(args);
   if (command == "apply" && args.empty()) return RunScript(/*dry_run=*/false);

@@ -7,7 +7,10 @@ test_zero_phase_handover.sh) and checks what the kernel held after every transac
 `nft monitor` prints the objects each transaction adds and deletes, then
 "# new generation N by process PID (NAME)" when the kernel commits it: packets only ever
 meet the state at such a boundary. From the first commit that holds the table on:
-  - table inet failoverd exists, with base chains input and forward, both policy drop;
+  - table inet failoverd exists, with base chains input and forward, both policy drop
+    (the zero phase) or both policy accept with BRIDGE in set `governed` (failoverd's
+    table after takeover: what BRIDGE's zone does not accept is dropped; interfaces
+    failoverd does not govern pass);
   - once BRIDGE's zone has been committed (chains in_BRIDGE and fwd_BRIDGE, and the
     elements "BRIDGE" : jump in_/fwd_BRIDGE in zone_input/zone_forward), it is there at
     every later commit.
@@ -27,6 +30,7 @@ def main():
     table = False
     chains = {}  # name -> policy (None for regular chains)
     elements = set()  # (map, key, chain)
+    governed = set()  # names in set governed
     tx = []  # the lines of the transaction being read
     started = False  # a commit held the table
     zone_committed = False
@@ -50,7 +54,7 @@ def main():
                 if re.match(r"^add table %s\s*$" % T, line):
                     table = True
                 elif re.match(r"^delete table %s\s*$" % T, line):
-                    table, chains, elements = False, {}, set()
+                    table, chains, elements, governed = False, {}, set(), set()
                 elif re.match(r"^add chain %s (\S+)" % T, line):
                     name = re.match(r"^add chain %s (\S+)" % T, line).group(1)
                     pol = re.search(r"policy (\w+);", line)
@@ -61,9 +65,17 @@ def main():
                     op, map_name, body = re.match(r"^(add|delete) element %s (\S+) \{ (.*) \}" % T, line).groups()
                     for e in elements_of(map_name, body):
                         (elements.add if op == "add" else elements.discard)(e)
+                    if map_name == "governed":
+                        for name in re.findall(r'"([^"]*)"', body):
+                            (governed.add if op == "add" else governed.discard)(name)
                 elif re.match(r"^delete (?:set|map) %s (\S+)" % T, line):
                     gone = re.match(r"^delete (?:set|map) %s (\S+)" % T, line).group(1)
                     elements = {e for e in elements if e[0] != gone}
+                    if gone == "governed":
+                        governed = set()
+                elif re.match(r"^add set %s governed .*elements = \{ (.*) \}" % T, line):
+                    body = re.match(r"^add set %s governed .*elements = \{ (.*) \}" % T, line).group(1)
+                    governed.update(re.findall(r'"([^"]*)"', body))
                 continue
 
             gen, proc = m.group(1), m.group(3)
@@ -78,8 +90,10 @@ def main():
                 if not table:
                     problems.append("no table inet failoverd")
                 for base in ("input", "forward"):
-                    if chains.get(base) != "drop":
-                        problems.append("base chain %s: policy %s" % (base, chains.get(base, "missing")))
+                    policy = chains.get(base, "missing")
+                    if policy != "drop" and not (policy == "accept" and bridge in governed):
+                        problems.append("base chain %s: policy %s with %s %s" % (
+                            base, policy, bridge, "governed" if bridge in governed else "not governed"))
                 if zone_committed and not has_zone:
                     problems.append("zone of %s gone (chains %s, elements %s)" % (
                         bridge, sorted(c for c in chains if c.endswith("_" + bridge)),

@@ -23,7 +23,9 @@
 #   restart  SIGTERM (bridge and firewall stay), then a new daemon replaces the table
 #            again (zero phase + adopted zone in one transaction) while the prober runs.
 # After each takeover: exactly one table, inet failoverd, a new one (new handle), holding
-# the zone, with the same base chains as the static file.
+# the zone, with the base chains of failoverd's table after takeover: eth0 governed (what
+# its zone does not accept is dropped), hweth* NICs dropped, other interfaces passing —
+# the same across the restart.
 set -euo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
 lab_init zerohand
@@ -230,7 +232,16 @@ boot_handle=$TABLE_HANDLE
 ok "the daemon replaced the static table (handle $static_handle -> $boot_handle)"
 assert_cmd "after the boot takeover: chain in_eth0 and \"eth0\" : jump in_eth0 in zone_input" zone_in_place
 base_chains >"$T/base.boot"
-diff -u "$T/base.static" "$T/base.boot" >&2 || fail "the daemon's base chains differ from zero-phase.nft's (diff above)"
+for chain in input forward; do
+  listing=$(nft_s list chain inet failoverd "$chain")
+  for want in "policy accept;" "iifname @governed drop" 'iifname "hweth*" drop'; do
+    grep -qF -- "$want" <<<"$listing" || fail "after the boot takeover: chain $chain lacks '$want':
+$listing"
+  done
+done
+set_listing=$(nft_s list set inet failoverd governed)
+grep -q '"eth0"' <<<"$set_listing" || fail "after the boot takeover: eth0 is not governed: $set_listing"
+ok "after the boot takeover: eth0 governed, hweth* dropped, other interfaces left to their own rules"
 ok "the daemon's input and forward chains are the static file's"
 assert_eq "inet failoverd true" "$(lab_status_json | jq -r '"\(.firewall.table) \(.firewall.zero_phase)"')" \
   "status: firewall table and zero_phase"
@@ -264,7 +275,7 @@ check_one_table "after the restart takeover"
 ok "the restarted daemon replaced the table in one transaction (handle $boot_handle -> $TABLE_HANDLE)"
 assert_cmd "after the restart takeover: the zone is in place" zone_in_place
 base_chains >"$T/base.restart"
-diff -u "$T/base.static" "$T/base.restart" >&2 || fail "base chains changed across the restart (diff above)"
+diff -u "$T/base.boot" "$T/base.restart" >&2 || fail "base chains changed across the restart (diff above)"
 for a in $V4 $V6; do
   wait_until 10 probe_count_at_least 100 "$a" $PORT_A open "$t_ready2"
 done

@@ -23,31 +23,36 @@ class FakeFirewall final : public firewall::Firewall {
     if (journal_) journal_->push_back("firewall " + script);
     return Status::Ok();
   }
-  Status Check(const std::string&) override { return Status::Ok(); }
+  Status Check(const std::string& script) override {
+    for (const auto& text : refuse_checks_)
+      if (script.find(text) != std::string::npos) return Status::Error("Error: injected refusal");
+    return Status::Ok();
+  }
+  // Check() refuses a script holding any of `texts` (nothing is ever committed by a check).
+  void RefuseChecksContaining(std::vector<std::string> texts) { refuse_checks_ = std::move(texts); }
   Result<bool> HasZone(const std::string& bridge) override {
     for (const auto& script : scripts)
       if (script.find("in_" + bridge) != std::string::npos) return true;
     return false;
   }
-  // The table as the applied scripts left it (a zero phase resets it; zone chains
-  // come and go with their add/delete lines); Flush() is someone's `nft flush ruleset`.
-  Result<firewall::TableState> ReadTable() override {
-    firewall::TableState state;
+  // The table as the applied scripts left it: a whole-table script starts it afresh,
+  // other scripts add to it, Flush() (someone's `nft flush ruleset`) removes it and
+  // Tamper() (someone's `nft insert rule ...`) changes it.
+  Result<std::string> ReadFingerprint() override {
+    if (unreadable_) return Status::Error("Error: injected read failure");
+    std::string table;
     for (const auto& script : scripts) {
-      if (script == kFlushed) state = {};
-      if (script.find("delete table inet failoverd") != std::string::npos) state = {true, {}};
-      size_t at = 0;
-      while ((at = script.find("chain inet failoverd in_", at)) != std::string::npos) {
-        const bool deleted = at >= 7 && script.compare(at - 7, 7, "delete ") == 0;
-        const size_t name_start = at + 24;
-        const std::string bridge = script.substr(name_start, script.find('\n', name_start) - name_start);
-        if (deleted) state.zones.erase(bridge);
-        else state.zones.insert(bridge);
-        at = name_start;
-      }
+      if (script == kFlushed)
+        table.clear();
+      else if (script.find("delete table inet failoverd") != std::string::npos)
+        table = script;
+      else
+        table += script;
     }
-    return state;
+    return table;
   }
+  void Tamper(const std::string& edit) { scripts.push_back("# changed by someone else: " + edit + "\n"); }
+  void MakeUnreadable(bool unreadable) { unreadable_ = unreadable; }
   void Flush() { scripts.push_back(kFlushed); }
   static constexpr const char* kFlushed = "# flushed by someone else";
   void RefuseAll() { refuse_all_ = true; }
@@ -58,6 +63,8 @@ class FakeFirewall final : public firewall::Firewall {
  private:
   std::vector<std::string>* journal_;
   bool refuse_all_ = false;
+  bool unreadable_ = false;
+  std::vector<std::string> refuse_checks_;
   std::string refuse_containing_;
 };
 

@@ -22,60 +22,106 @@ size_t Count(const std::string& text, const std::string& piece) {
 
 BridgeZone Bridge(const std::string& bridge, std::vector<std::string> input,
                   std::vector<std::string> forward) {
-  return BridgeZone{bridge, ZoneFragment{"z", "z.nft", std::move(input), std::move(forward)}};
+  ZoneFragment zone;
+  zone.name = "z";
+  zone.path = "z.nft";
+  zone.input_rules = std::move(input);
+  zone.forward_rules = std::move(forward);
+  return BridgeZone{bridge, std::move(zone)};
 }
 
-TEST(RulesetTest, ZeroPhaseReplacesTheTableInOneScript) {
-  std::string script = ZeroPhaseScript({});
-  // Create (a no-op when present), delete, define: valid with or without a table.
-  EXPECT_EQ(script.rfind("table inet failoverd\ndelete table inet failoverd\n"
-                         "table inet failoverd {\n",
-                         0),
-            0u)
-      << script;
-  EXPECT_EQ(Count(script, "delete table"), 1u);
+TableSpec Governing(std::vector<std::string> governed, std::vector<BridgeZone> zones = {}) {
+  TableSpec spec;
+  spec.governed = std::move(governed);
+  spec.zones = std::move(zones);
+  return spec;
 }
 
-TEST(RulesetTest, ZeroPhaseDeclaresVerdictMaps) {
-  std::string script = ZeroPhaseScript({});
+TEST(RulesetTest, TableScriptReplacesTheTableInOneScript) {
+  for (const std::string& script : {ZeroPhaseScript(), TableScript(Governing({"eth0"}))}) {
+    // Create (a no-op when present), delete, define: valid with or without a table.
+    EXPECT_EQ(script.rfind("table inet failoverd\ndelete table inet failoverd\n"
+                           "table inet failoverd {\n",
+                           0),
+              0u)
+        << script;
+    EXPECT_EQ(Count(script, "delete table"), 1u);
+  }
+}
+
+TEST(RulesetTest, TableDeclaresVerdictMapsAndTheGovernedSet) {
+  std::string script = TableScript(Governing({"eth0", "wg0"}));
   size_t in = Find(script, "map zone_input {\n\t\ttype ifname : verdict\n");
   size_t fwd = Find(script, "map zone_forward {\n\t\ttype ifname : verdict\n");
-  // Maps are referenced by the chains, so they come first.
-  EXPECT_LT(in, Find(script, "chain input {"));
-  EXPECT_LT(fwd, Find(script, "chain input {"));
+  size_t governed = Find(script, "set governed {\n\t\ttype ifname\n\t\telements = { \"eth0\", \"wg0\" }\n");
+  // Maps and the set are referenced by the chains, so they come first.
+  for (size_t at : {in, fwd, governed}) EXPECT_LT(at, Find(script, "chain input {"));
+  EXPECT_EQ(ZeroPhaseScript().find("elements"), std::string::npos);
 }
 
-TEST(RulesetTest, ZeroPhaseInputChainOrder) {
-  std::string script = ZeroPhaseScript({});
+// After takeover: failoverd judges only what it governs; other interfaces pass.
+TEST(RulesetTest, TakeoverInputChainOrder) {
+  std::string script = TableScript(Governing({"eth0"}));
   size_t chain = Find(script, "chain input {\n");
-  size_t hook = Find(script, "type filter hook input priority filter; policy drop;\n", chain);
+  size_t hook = Find(script, "type filter hook input priority filter; policy accept;\n", chain);
   size_t lo = Find(script, "iif \"lo\" accept\n", hook);
   size_t vmap = Find(script, "iifname vmap @zone_input\n", lo);
-  size_t established = Find(script, "ct state established,related accept\n", vmap);
+  size_t replies = Find(script, "iifname @governed ct state established,related accept\n", vmap);
+  size_t drop = Find(script, "iifname @governed drop\n", replies);
+  size_t nics = Find(script, "iifname \"hweth*\" drop\n", drop);
   EXPECT_EQ(hook, chain + std::string("chain input {\n\t\t").size());
-  EXPECT_LT(established, Find(script, "chain forward {"));
+  EXPECT_LT(nics, Find(script, "chain forward {"));
+  // No blanket accept of replies outside the governed interfaces: they pass anyway.
+  EXPECT_EQ(Count(script, "ct state established,related accept"), 2u);
 }
 
-TEST(RulesetTest, ZeroPhaseForwardChainOrder) {
-  std::string script = ZeroPhaseScript({});
+TEST(RulesetTest, TakeoverForwardChainOrder) {
+  std::string script = TableScript(Governing({"eth0"}));
   size_t chain = Find(script, "chain forward {\n");
-  size_t hook = Find(script, "type filter hook forward priority filter; policy drop;\n", chain);
+  size_t hook = Find(script, "type filter hook forward priority filter; policy accept;\n", chain);
   size_t vmap = Find(script, "iifname vmap @zone_forward\n", hook);
-  Find(script, "ct state established,related accept\n", vmap);
+  size_t drop = Find(script, "iifname @governed drop\n", vmap);
+  Find(script, "iifname \"hweth*\" drop\n", drop);
   EXPECT_EQ(script.find("iif \"lo\"", chain), std::string::npos);
 }
 
-TEST(RulesetTest, ZeroPhaseLeavesOutputOpen) {
-  std::string script = ZeroPhaseScript({});
-  EXPECT_EQ(script.find("hook output"), std::string::npos);
-  EXPECT_EQ(Count(script, "policy drop"), 2u);
+TEST(RulesetTest, NicPrefixComesFromThePolicy) {
+  TableSpec spec = Governing({"eth0"});
+  spec.nic_prefix = "nic";
+  const std::string script = TableScript(spec);
+  EXPECT_EQ(Count(script, "iifname \"nic*\" drop\n"), 2u);
+  EXPECT_EQ(script.find("hweth"), std::string::npos);
 }
 
-TEST(RulesetTest, ZeroPhaseAppendsTheAdoptedBridges) {
+// Before takeover: everything but lo (and what the last good policy leaves open) is dropped.
+TEST(RulesetTest, ZeroPhaseDropsEverythingElse) {
+  std::string script = ZeroPhaseScript();
+  EXPECT_EQ(script.find("hook output"), std::string::npos);
+  EXPECT_EQ(Count(script, "policy drop"), 2u);
+  EXPECT_EQ(Count(script, "policy accept"), 0u);
+  // Replies to what the host opened itself still come in, on any interface.
+  size_t input = Find(script, "chain input {");
+  size_t nics = Find(script, "iifname \"hweth*\" drop\n", input);
+  Find(script, "\t\tct state established,related accept\n", nics);
+}
+
+TEST(RulesetTest, ZeroPhaseOfTheLastGoodPolicyOpensItsExclusions) {
+  TableSpec spec = Governing({"eth0"});
+  spec.before_takeover = true;
+  spec.open = {"mgmt0", "bmc*"};
+  const std::string script = TableScript(spec);
+  EXPECT_EQ(Count(script, "iifname \"mgmt0\" accept\n"), 2u);
+  EXPECT_EQ(Count(script, "iifname \"bmc*\" accept\n"), 2u);
+  // Governed interfaces and NICs are judged first: an open entry cannot reopen them.
+  EXPECT_LT(Find(script, "iifname \"hweth*\" drop\n"), Find(script, "iifname \"mgmt0\" accept\n"));
+  EXPECT_EQ(TableScript(Governing({"eth0"})).find("mgmt0"), std::string::npos);  // after takeover they just pass
+}
+
+TEST(RulesetTest, TableAppendsTheZones) {
   BridgeZone eth0 = Bridge("eth0", {"tcp dport 22 accept"}, {});
   BridgeZone eth1 = Bridge("eth1", {"drop"}, {"drop"});
-  std::string script = ZeroPhaseScript({eth0, eth1});
-  std::string base = ZeroPhaseScript({});
+  std::string script = TableScript(Governing({"eth0", "eth1"}, {eth0, eth1}));
+  std::string base = TableScript(Governing({"eth0", "eth1"}));
   EXPECT_EQ(script, base + InstallZoneScript(eth0) + InstallZoneScript(eth1));
 }
 
@@ -90,9 +136,19 @@ TEST(RulesetTest, InstallFillsBothChainsThenAddsTheElements) {
             "add rule inet failoverd in_eth0 tcp dport 22 accept\n"
             "add chain inet failoverd fwd_eth0\n"
             "flush chain inet failoverd fwd_eth0\n"
+            "add rule inet failoverd fwd_eth0 oifname \"eth0\" accept\n"
             "add rule inet failoverd fwd_eth0 drop\n"
             "add element inet failoverd zone_input { \"eth0\" : jump in_eth0 }\n"
-            "add element inet failoverd zone_forward { \"eth0\" : jump fwd_eth0 }\n");
+            "add element inet failoverd zone_forward { \"eth0\" : jump fwd_eth0 }\n"
+            "add element inet failoverd governed { \"eth0\" }\n");
+}
+
+// Bridged frames (br_netfilter) go in and out of the same bridge: layer 2, never the zone's.
+TEST(RulesetTest, BridgedTrafficPassesBeforeTheZoneForwardRules) {
+  std::string script = InstallZoneScript(Bridge("br0", {}, {"drop"}));
+  EXPECT_LT(Find(script, "add rule inet failoverd fwd_br0 oifname \"br0\" accept\n"),
+            Find(script, "add rule inet failoverd fwd_br0 drop\n"));
+  EXPECT_EQ(script.find("in_br0 oifname"), std::string::npos);
 }
 
 TEST(RulesetTest, InstallOfAnEmptyZoneStillCreatesChainsAndElements) {
@@ -100,7 +156,7 @@ TEST(RulesetTest, InstallOfAnEmptyZoneStillCreatesChainsAndElements) {
   Find(script, "add chain inet failoverd in_br0\n");
   Find(script, "add chain inet failoverd fwd_br0\n");
   Find(script, "add element inet failoverd zone_input { \"br0\" : jump in_br0 }\n");
-  EXPECT_EQ(script.find("add rule"), std::string::npos);
+  EXPECT_EQ(Count(script, "add rule"), 1u);  // only the bridged-traffic rule
 }
 
 TEST(RulesetTest, BridgeNamesWithDashAndDot) {
@@ -127,7 +183,9 @@ TEST(RulesetTest, RemoveAddsThenDeletesInADeletableOrder) {
             "flush chain inet failoverd in_eth0\n"
             "flush chain inet failoverd fwd_eth0\n"
             "delete chain inet failoverd in_eth0\n"
-            "delete chain inet failoverd fwd_eth0\n");
+            "delete chain inet failoverd fwd_eth0\n"
+            "add element inet failoverd governed { \"eth0\" }\n"
+            "delete element inet failoverd governed { \"eth0\" }\n");
 }
 
 TEST(RulesetTest, BridgeNamesAreChecked) {

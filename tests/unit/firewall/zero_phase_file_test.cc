@@ -24,7 +24,7 @@ TEST(ZeroPhaseFileTest, IsTheGeneratedZeroPhaseAfterItsHeaderComment) {
     in_header = false;
     body += line + "\n";
   }
-  EXPECT_EQ(body, ZeroPhaseScript({}))
+  EXPECT_EQ(body, ZeroPhaseScript())
       << "regenerate the file: fw_script_tool zero (after its header comment)";
 }
 

@@ -1,0 +1,92 @@
+#include "failoverd/daemon/policy_checks.h"
+
+#include <grp.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <set>
+
+#include "firewall/shipped_zones.h"
+#include "firewall/zone_check.h"
+
+namespace failoverd {
+
+namespace {
+
+std::string At(const policy::Policy& policy, const policy::SourcePos& pos) {
+  return policy.source_path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": ";
+}
+
+bool ZoneFileMissing(const std::string& zones_dir, const std::string& zone) {
+  struct stat st {};
+  const std::string path = zones_dir + (zones_dir.ends_with("/") ? "" : "/") + zone + ".nft";
+  return stat(path.c_str(), &st) != 0 && errno == ENOENT && !firewall::ShippedZoneText(zone);
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text.empty() ? "none" : text;
+}
+
+// Whether `group` names a group of this host (NSS included).
+bool GroupExists(const std::string& group) {
+  struct group entry {};
+  struct group* found = nullptr;
+  std::vector<char> buffer(16384);
+  return getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr;
+}
+
+}  // namespace
+
+std::string PolicyCheck::Text() const {
+  std::string text;
+  for (const auto& error : errors) text += error + "\n";
+  return text;
+}
+
+Result<firewall::ZoneFragment> ZoneOf(const policy::Bridge& bridge, const std::string& zones_dir,
+                                      const std::map<std::string, firewall::ZoneFragment>& pinned) {
+  auto it = pinned.find(bridge.name);
+  if (it != pinned.end() && it->second.name == bridge.zone) return it->second;
+  return firewall::LoadZone(zones_dir, bridge.zone);
+}
+
+PolicyCheck CheckPolicyOnHost(const policy::Policy& policy, firewall::Firewall* nft,
+                              const std::map<std::string, firewall::ZoneFragment>& pinned) {
+  PolicyCheck check;
+  const std::string& dir = policy.daemon.zones_dir;
+  std::set<std::string> checked_with_nft;  // by zone file, each once
+  auto take = [&](const std::string& owner, const std::string& zone_name, const policy::SourcePos& pos,
+                  Result<firewall::ZoneFragment> zone) {
+    if (!zone) {
+      if (ZoneFileMissing(dir, zone_name))
+        check.errors.push_back(At(policy, pos) + "zone '" + zone_name + "' of " + owner + " does not exist: no " +
+                               dir + "/" + zone_name + ".nft (zones here: " + JoinNames(firewall::AvailableZones(dir)) +
+                               ")");
+      else
+        for (size_t start = 0; start < zone.message().size();) {  // the zone file's own errors, one per line
+          const size_t end = zone.message().find('\n', start);
+          check.errors.push_back(zone.message().substr(start, end - start));
+          start = end == std::string::npos ? zone.message().size() : end + 1;
+        }
+      return;
+    }
+    if (nft && checked_with_nft.insert(zone->path + "|" + zone->name).second)
+      for (auto& error : firewall::CheckZoneWithNft(*nft, *zone)) check.errors.push_back(std::move(error));
+    check.zones[owner] = std::move(*zone);
+  };
+  for (const auto& bridge : policy.bridges)
+    take(bridge.name, bridge.zone, bridge.zone_pos, ZoneOf(bridge, dir, pinned));
+  for (const auto& interface : policy.interfaces)
+    take(interface.name, interface.zone, interface.zone_pos, firewall::LoadZone(dir, interface.zone));
+  // "root" is the default and always there; anything else must be a group here, or the
+  // control socket could be handed to nobody (or fail to be made at all).
+  if (!GroupExists(policy.daemon.control_group))
+    check.errors.push_back(At(policy, policy.daemon.control_group_pos) + "control_group '" +
+                           policy.daemon.control_group + "' is not a group on this host (getent group " +
+                           policy.daemon.control_group + " finds nothing)");
+  return check;
+}
+
+}  // namespace failoverd
