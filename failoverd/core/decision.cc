@@ -93,7 +93,7 @@ class Decider {
  private:
   void CollectNics() {
     for (const auto& [ifindex, link] : in_.observed.links()) {
-      if (!IsManagedNic(in_.policy.nics, link)) {
+      if (!IsManagedNic(in_.policy.nics, link) || (in_.left_alone && in_.left_alone->count(ifindex))) {
         foreign_names_.insert(link.name);
         continue;
       }

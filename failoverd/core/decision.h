@@ -103,6 +103,9 @@ struct DecisionInput {
   // put back by its rollback. The daemon passes it for the rollback's reconcile
   // only; afterwards the usual rules (the current active port keeps the job) hold it there.
   const std::map<std::string, MacAddress>* restore_active = nullptr;
+  // ifindex -> why: live NICs failoverd leaves alone (core/live_nics.h). They are not
+  // managed NICs here: never named, silenced or attached. nullptr: none.
+  const std::map<int, std::string>* left_alone = nullptr;
 };
 
 Decision Decide(const DecisionInput& input);

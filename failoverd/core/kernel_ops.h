@@ -4,6 +4,7 @@
 // keeps a link table. Every call returns only after the kernel has answered.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,18 @@ struct L3State {
   std::vector<IpPrefix> addresses;
   std::vector<IpAddress> gateways;
   bool operator==(const L3State&) const = default;
+};
+
+// What someone configured on a link that failoverd did not put there: its global
+// addresses, and the main table's routes out of it other than those the kernel
+// derives from an address (a default route, a static route, a route learned from a
+// router advertisement). A NIC carrying any of it is live: someone reaches the host
+// through it, so failoverd leaves it alone.
+struct LiveConfig {
+  std::vector<IpPrefix> addresses;
+  std::vector<std::string> routes;  // "the default route via 192.0.2.1", "route 10.0.0.0/8 via 192.0.2.254"
+  bool empty() const { return addresses.empty() && routes.empty(); }
+  bool operator==(const LiveConfig&) const = default;
 };
 
 class KernelOps {
@@ -81,6 +94,9 @@ class KernelOps {
   // Reads what `ifindex` carries at layer 3 now (a read, no change): for recording
   // the state an `apply --confirm` may have to return to, and checking it came back.
   virtual Result<L3State> ReadL3(int ifindex) = 0;
+  // Every link's LiveConfig that is not empty, by ifindex (a read, no change): for
+  // telling a live interface from a fresh NIC at start, reload and hot-plug.
+  virtual Result<std::map<int, LiveConfig>> ReadLiveConfigs() = 0;
 };
 
 }  // namespace failoverd::core

@@ -59,6 +59,14 @@ std::string PendingIsolateLines(const nlohmann::json& status) {
   return out;
 }
 
+// Live NICs failoverd will not touch, and why: the administrator must see them.
+std::string LeftAloneLines(const nlohmann::json& status) {
+  std::string out;
+  for (const auto& nic : ArrayField(status, "left_alone"))
+    out += FieldText(nic, "name", "?") + ": " + FieldText(nic, "reason", "left alone") + "\n";
+  return out;
+}
+
 std::string PortLines(const nlohmann::json& ports) {
   if (ports.empty()) return "  no ports\n";
   TextTable table(kPortColumnWidths);
@@ -105,6 +113,7 @@ std::string RenderStatusTable(const nlohmann::json& status) {
   }
   out += "\n";
   out += NicTable(ArrayField(status, "nics"));
+  out += LeftAloneLines(status);
   out += "\n";
   out += FirewallLine(status);
   out += PendingApplyLine(status);

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "failoverd/core/live_nics.h"
 #include "failoverd/core/nic_match.h"
 #include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/overrides_json.h"
@@ -57,6 +58,9 @@ Status Daemon::Start() {
   auto links = kernel_.DumpLinks();
   if (!links) return Status::Error("cannot read links: " + links.message());
   observed_.ReplaceAll(*links, clock_.Now(), /*initial=*/true);
+  std::set<int> all;
+  for (const auto& [ifindex, link] : observed_.links()) all.insert(ifindex);
+  JudgeLiveNics(std::move(all));
 
   // The table goes in first, atomically replacing any table left by an earlier run
   // (or the static zero phase): every policy bridge is governed from this moment,
@@ -108,7 +112,46 @@ Status Daemon::Start() {
 
 core::Decision Daemon::DecideNow() const {
   return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_,
-                       &restore_active_});
+                       &restore_active_, &left_alone_});
+}
+
+void Daemon::JudgeLiveNics(std::set<int> candidates) {
+  // Only NICs the policy manages and failoverd does not have yet need the kernel read.
+  std::erase_if(candidates, [this](int ifindex) {
+    const core::LinkInfo* link = observed_.Find(ifindex);
+    const bool judged = link && core::IsManagedNic(policy_.nics, *link) &&
+                        !core::InFailoverdsHands(policy_, observed_, *link) && !converting_.count(ifindex);
+    // A NIC this policy does not manage is no longer failoverd's to leave alone.
+    if (!judged) left_alone_.erase(ifindex);
+    return !judged;
+  });
+  for (const int ifindex : candidates) unjudged_.erase(ifindex);
+  if (candidates.empty()) return;
+  auto configs = kernel_.ReadLiveConfigs();
+  std::map<int, std::string> verdicts;
+  if (configs) {
+    verdicts = core::JudgeLiveNics(policy_, observed_, *configs, candidates, converting_);
+  } else {
+    // Not knowing whether a NIC is live, failoverd must not take it; it asks again.
+    for (const int ifindex : candidates) {
+      verdicts[ifindex] = "left alone: its addresses and routes could not be read (" + configs.message() +
+                          "); judged again at the next change";
+      unjudged_.insert(ifindex);
+    }
+  }
+  for (const int ifindex : candidates) {
+    auto verdict = verdicts.find(ifindex);
+    const std::string name = observed_.Find(ifindex)->name;
+    if (verdict == verdicts.end()) {
+      if (left_alone_.erase(ifindex)) log_->info("{}: no longer left alone: it carries nothing of anyone's now", name);
+      continue;
+    }
+    if (left_alone_[ifindex] == verdict->second) continue;
+    left_alone_[ifindex] = verdict->second;
+    ++metrics_.nics_left_alone;
+    log_->warn("{}: {}", name, verdict->second);
+    events_.Add(clock_.WallNow(), "left-alone", name + ": " + verdict->second);
+  }
 }
 
 bool Daemon::Refresh() {
@@ -128,7 +171,13 @@ bool Daemon::Refresh() {
   for (const auto& link : changes.removed) {
     log_->log(level(link), "{}: removed", link.name);
     progress_.prepared_nics.erase(link.ifindex);
+    left_alone_.erase(link.ifindex);
+    unjudged_.erase(link.ifindex);
   }
+  // A NIC that appears (hot-plug) is judged before anything is done to it.
+  std::set<int> judge = unjudged_;
+  for (const auto& link : changes.appeared) judge.insert(link.ifindex);
+  JudgeLiveNics(std::move(judge));
   for (const auto& link : changes.carrier_changed) {
     log_->log(level(link), "{}: carrier {}", link.name, link.carrier ? "up" : "down");
     if (core::IsManagedNic(policy_.nics, link)) ++metrics_.carrier_changes[link.name];
@@ -219,7 +268,8 @@ void Daemon::ReadNamesOfNewNics() {
   // kernel announces a link before udev's helper has run, hence here and not on
   // "link appeared". On a steady system this never reads anything.
   for (const auto& [ifindex, link] : observed_.links()) {
-    if (!core::IsManagedNic(policy_.nics, link) || state_.names().count(link.identity())) continue;
+    if (!core::IsManagedNic(policy_.nics, link) || left_alone_.count(ifindex) || state_.names().count(link.identity()))
+      continue;
     if (Status reread = state_.Reload(); !reread) log_->warn("cannot re-read {}: {}", state_.path(), reread.message());
     return;
   }
@@ -494,18 +544,31 @@ nlohmann::json Daemon::StatusJson() const {
       {"pending_migration", migration_hook_.status ? migration_hook_.status() : nlohmann::json()},
       {"pending_isolate", PendingIsolateJson()},
       {"last_rollback", LastRollbackJson()},
+      {"left_alone", LeftAloneJson()},
   };
 }
 
+nlohmann::json Daemon::LeftAloneJson() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [ifindex, reason] : left_alone_) {
+    const core::LinkInfo* link = observed_.Find(ifindex);
+    out.push_back({{"name", link ? link->name : "?"},
+                   {"perm_mac", link ? link->identity().ToString() : ""},
+                   {"reason", reason}});
+  }
+  return out;
+}
+
 std::string Daemon::MetricsText() const {
-  std::map<std::string, bool> bridge_up;
+  Metrics::Gauges gauges;
   for (const auto& bridge : policy_.bridges) {
     const core::LinkInfo* link = observed_.FindByName(bridge.name);
-    bridge_up[bridge.name] = link && link->is_bridge() && link->admin_up;
+    gauges.bridge_up[bridge.name] = link && link->is_bridge() && link->admin_up;
   }
-  std::map<std::string, bool> nic_carrier;
-  for (const auto& nic : decision_.nics) nic_carrier[observed_.Find(nic.ifindex)->name] = observed_.Find(nic.ifindex)->carrier;
-  return metrics_.Exposition(bridge_up, nic_carrier);
+  for (const auto& nic : decision_.nics)
+    gauges.nic_carrier[observed_.Find(nic.ifindex)->name] = observed_.Find(nic.ifindex)->carrier;
+  gauges.left_alone = left_alone_.size();
+  return metrics_.Exposition(gauges);
 }
 
 nlohmann::json Daemon::PlanJson() const {

@@ -92,6 +92,12 @@ class Daemon {
   // Reads every cable probe now and reconciles on what they heard.
   void PollProbes();
 
+  // Before Start(): NICs a conversion (`failoverd --migrate`) is taking over; they are
+  // live, but not left alone.
+  void SetConverting(std::set<int> ifindexes) { converting_ = std::move(ifindexes); }
+  // Live NICs failoverd leaves alone (core/live_nics.h), by ifindex, with the reason.
+  const std::map<int, std::string>& left_alone() const { return left_alone_; }
+
   // The administrator's commands (daemon_admin.cc). Each answers with a message for
   // the operator, or an error saying why it was refused; a refusal changes nothing.
   // Overrides are kept in state.json, so they survive a restart.
@@ -170,6 +176,11 @@ class Daemon {
   // the daemon was stopped is still deleted at the next start.
   void RecordManagedBridges();
   void ReadNamesOfNewNics();
+  // Judges whether the managed NICs among `candidates` are live (core/live_nics.h):
+  // at start and reload every link, afterwards each link that appears. A verdict
+  // stands until the NIC goes or the next reload; a NIC whose configuration could
+  // not be read is left alone and judged again at the next re-read.
+  void JudgeLiveNics(std::set<int> candidates);
   // Fast path (fast_failover.cc). True when `lost` was an active port that has
   // indeed lost carrier (the standby is attached if one is ready); `verify` asks the
   // kernel first.
@@ -210,6 +221,7 @@ class Daemon {
   nlohmann::json PendingIsolateSection() const;  // for state.json
   std::string PendingIsolateNote(const std::string& bridge) const;  // "restored at T unless ..."
   nlohmann::json LastRollbackJson() const;
+  nlohmann::json LeftAloneJson() const;  // for status
 
   policy::Policy policy_;
   std::string machine_id_;
@@ -229,6 +241,10 @@ class Daemon {
   ProbeManager probes_;
   std::map<std::string, std::string> blocked_;  // bridges that cannot be set up, and why
   bool zero_phase_ = false;
+  // Live NICs left alone, by ifindex, with the reason (status); those to judge again.
+  std::map<int, std::string> left_alone_;
+  std::set<int> unjudged_;
+  std::set<int> converting_;
   // The zones of the policy's [[interface]]s, as installed.
   std::map<std::string, firewall::ZoneFragment> interface_zones_;
   bool reconciling_ = false;

@@ -23,7 +23,8 @@ Status Daemon::GuardPolicy(const policy::Policy& next, const PolicyGuardRequest&
   for (const auto& bridge : next.bridges)
     if (auto zone = firewall::LoadZone(next.daemon.zones_dir, bridge.zone)) zones[bridge.name] = *zone;
   const core::Decision decided_next =
-      core::Decide({next, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_});
+      core::Decide({next, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_,
+                    nullptr, &left_alone_});
   const std::vector<std::string> hazards =
       PolicyHazards(policy_, next, decision_, decided_next, facts, zones, guard.session);
   if (hazards.empty()) return Status::Ok();

@@ -132,6 +132,11 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
   policy_ = std::move(next);
   executor_.SetPinnedZones(std::move(recorded_zones));
   SyncInterfaceZones(zones);
+  // A reload judges every NIC again: [nics] may select others now, and a NIC left
+  // alone may have been given up by whoever configured it.
+  std::set<int> all;
+  for (const auto& [ifindex, link] : observed_.links()) all.insert(ifindex);
+  JudgeLiveNics(std::move(all));
   decision_ = DecideNow();  // nothing may keep pointing into the old policy
   const std::string summary = "policy applied: " + std::to_string(changes.size()) + " change(s)" +
                               (restart.empty() ? "" : "; needs a restart to take effect: " + restart.front() +

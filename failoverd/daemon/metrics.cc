@@ -19,8 +19,9 @@ void Sample(std::string& out, const char* name, const std::string& label, const 
 
 }  // namespace
 
-std::string Metrics::Exposition(const std::map<std::string, bool>& bridge_up,
-                                const std::map<std::string, bool>& nic_carrier) const {
+std::string Metrics::Exposition(const Gauges& gauges) const {
+  const auto& bridge_up = gauges.bridge_up;
+  const auto& nic_carrier = gauges.nic_carrier;
   std::string out;
   Header(out, "failoverd_failovers_total", "counter", "Times a bridge's active port changed to another NIC.");
   for (const auto& [bridge, n] : failovers) Sample(out, "failoverd_failovers_total", "bridge", bridge, std::to_string(n));
@@ -36,7 +37,7 @@ std::string Metrics::Exposition(const std::map<std::string, bool>& bridge_up,
          "Times the kernel dropped link notifications (ENOBUFS); each is followed by a full re-read.");
   Sample(out, "failoverd_netlink_overflows_total", "", "", std::to_string(netlink_overflows));
   Header(out, "failoverd_firewall_restores_total", "counter",
-         "Times table inet failoverd was reinstalled after someone else flushed or replaced it.");
+         "Times table inet failoverd was put back after someone else changed, flushed or replaced it.");
   Sample(out, "failoverd_firewall_restores_total", "", "", std::to_string(firewall_restores));
   Header(out, "failoverd_fast_failovers_total", "counter",
          "Standbys attached at once (one netlink write) on an active port's carrier loss.");
@@ -60,6 +61,15 @@ std::string Metrics::Exposition(const std::map<std::string, bool>& bridge_up,
            "The last rollback of an unconfirmed apply, from its start until the state was checked against the record.");
     Sample(out, "failoverd_last_rollback_duration_seconds", "", "", number);
   }
+  Header(out, "failoverd_nics_left_alone_total", "counter",
+         "Times a live NIC (someone's address or route on it) was judged to be left alone.");
+  Sample(out, "failoverd_nics_left_alone_total", "", "", std::to_string(nics_left_alone));
+  Header(out, "failoverd_nics_left_alone", "gauge", "Live NICs failoverd leaves alone now (see failoverctl status).");
+  Sample(out, "failoverd_nics_left_alone", "", "", std::to_string(gauges.left_alone));
+  Header(out, "failoverd_policy_fallback", "gauge",
+         "1 when the policy in force is the last good one instead of the policy file, with the reason.");
+  for (const char* reason : {"invalid", "unconfirmed"})
+    Sample(out, "failoverd_policy_fallback", "reason", reason, gauges.policy_fallback == reason ? "1" : "0");
   Header(out, "failoverd_bridge_up", "gauge", "1 when the bridge exists and is up.");
   for (const auto& [bridge, up] : bridge_up) Sample(out, "failoverd_bridge_up", "bridge", bridge, up ? "1" : "0");
   Header(out, "failoverd_nic_carrier", "gauge", "1 when the NIC has carrier.");

@@ -24,10 +24,19 @@ struct Metrics {
   uint64_t early_carrier_losses = 0;  // carrier losses found by asking the kernel before it reported them
   std::optional<double> last_failover_seconds;  // decision start to new port attached and announced
   std::optional<double> last_rollback_seconds;  // an unconfirmed apply's rollback, start to state checked
+  uint64_t nics_left_alone = 0;  // times a live NIC was judged to be left alone
 
-  // Gauges are passed in at exposition time: bridge -> up, NIC -> carrier.
-  std::string Exposition(const std::map<std::string, bool>& bridge_up,
-                         const std::map<std::string, bool>& nic_carrier) const;
+  // What is true now, read at exposition time.
+  struct Gauges {
+    std::map<std::string, bool> bridge_up;    // bridge -> exists and is up
+    std::map<std::string, bool> nic_carrier;  // NIC -> carrier
+    size_t left_alone = 0;                    // live NICs left alone now
+    // Why the policy in force is not the policy file ("" when it is): "invalid" (the
+    // file is refused; the last good policy runs) or "unconfirmed" (a changed policy
+    // was not confirmed at start; the last good one runs).
+    std::string policy_fallback;
+  };
+  std::string Exposition(const Gauges& gauges) const;
 };
 
 }  // namespace failoverd

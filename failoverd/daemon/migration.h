@@ -21,6 +21,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,13 @@ class Migration {
   Status CarryOver();
 
   bool pending() const { return pending_; }
+  // The ifindexes of the NICs being converted (live, but not to be left alone).
+  std::set<int> ConvertingNics() const {
+    std::set<int> out;
+    if (pending_)
+      for (const auto& candidate : candidates_) out.insert(candidate.ifindex);
+    return out;
+  }
   std::chrono::system_clock::time_point deadline() const { return deadline_; }
   // Ends the window; nullopt when no conversion is pending.
   std::optional<std::string> Confirm();

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "failoverd/control/control_server.h"
+#include "failoverd/core/live_nics.h"
 #include "failoverd/daemon/control_commands.h"
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/event_loop.h"
@@ -141,6 +142,7 @@ int RunDaemon(const StartupRollback& start, const std::string& policy_path, cons
   Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe);
   daemon.SetPolicyPath(policy_path);
   daemon.SetStartupRollback(start);
+  daemon.SetConverting(migration.ConvertingNics());
   if (!startup_note.empty()) {
     log->warn("{}", startup_note);
     daemon.events().Add(clock.WallNow(), "policy", startup_note);
@@ -249,12 +251,28 @@ int PrintDryRun(const policy::Policy& policy) {
   }
   core::ObservedState observed;
   observed.ReplaceAll(*links, clock.Now());
+  // Live NICs (someone's address or route on them) are left alone, as the daemon would.
+  std::map<int, std::string> left_alone;
+  std::set<int> all;
+  for (const auto& [ifindex, link] : observed.links()) all.insert(ifindex);
+  if (auto configs = kernel_ops.ReadLiveConfigs(); configs) {
+    // A NIC named like a bridge with addresses is converted at start (--migrate), not left alone.
+    std::set<int> converting;
+    for (const auto& bridge : policy.bridges)
+      if (const core::LinkInfo* link = observed.FindByName(bridge.name); link && !link->is_bridge())
+        converting.insert(link->ifindex);
+    left_alone = core::JudgeLiveNics(policy, observed, *configs, all, converting);
+  } else {
+    std::fprintf(stderr, "failoverd: cannot read addresses and routes: %s\n", configs.message().c_str());
+  }
+  for (const auto& [ifindex, reason] : left_alone)
+    std::printf("%s: %s\n", observed.Find(ifindex)->name.c_str(), reason.c_str());
   StateStore state(policy.daemon.state_dir);
   if (Status loaded = state.Load(); !loaded) std::fprintf(stderr, "failoverd: %s (ignored)\n", loaded.message().c_str());
   // The administrator's overrides count, as they would for the daemon.
   const core::Overrides overrides = OverridesFromJson(state.Section("overrides"));
-  const core::Decision decision =
-      core::Decide({policy, observed, state.names(), ReadMachineId(), clock.Now(), nullptr, &overrides});
+  const core::Decision decision = core::Decide(
+      {policy, observed, state.names(), ReadMachineId(), clock.Now(), nullptr, &overrides, nullptr, &left_alone});
   core::Progress progress;
   if (const nlohmann::json& managed = state.Section("bridges"); managed.is_array())
     for (const auto& bridge : managed)

@@ -66,7 +66,7 @@ Result<std::vector<KernelAddress>> DumpAddresses(NetlinkRequester& rtnl, int ifi
   std::vector<KernelAddress> addresses;
   for (const NetlinkMessage& message : messages) {
     auto address = ParseAddressMessage(Header(message));
-    if (address && address->ifindex == ifindex) addresses.push_back(*address);
+    if (address && (ifindex == 0 || address->ifindex == ifindex)) addresses.push_back(*address);
   }
   return addresses;
 }

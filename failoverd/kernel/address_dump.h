@@ -28,7 +28,7 @@ struct KernelAddress {
 // Reads one RTM_NEWADDR message; nullopt for other families or malformed ones.
 std::optional<KernelAddress> ParseAddressMessage(const nlmsghdr* nlh);
 
-// Every IPv4 and IPv6 address on `ifindex`.
+// Every IPv4 and IPv6 address on `ifindex` (0: on every link).
 Result<std::vector<KernelAddress>> DumpAddresses(NetlinkRequester& rtnl, int ifindex);
 
 }  // namespace failoverd::kernel

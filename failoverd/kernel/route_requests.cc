@@ -235,13 +235,11 @@ std::optional<IpAddress> HopGateway(const uint8_t* at, size_t left, unsigned cha
 
 }  // namespace
 
-std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh) {
-  std::vector<DefaultRoute> hops;
+std::vector<RouteHop> ParseRouteHops(const nlmsghdr* nlh) {
+  std::vector<RouteHop> hops;
   if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(rtmsg)) return hops;
   const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
-  if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) || rtm->rtm_dst_len != 0 ||
-      rtm->rtm_type != RTN_UNICAST)
-    return hops;
+  if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) || rtm->rtm_type != RTN_UNICAST) return hops;
   RouteAttributes attrs{};
   if (mnl_attr_parse(nlh, sizeof(rtmsg), CollectRouteAttribute, &attrs) < 0) return hops;
   // Tables above 255 are only in RTA_TABLE (rtm_table then says RT_TABLE_COMPAT).
@@ -250,8 +248,17 @@ std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh) {
     table = mnl_attr_get_u32(attrs[RTA_TABLE]);
   if (table != RT_TABLE_MAIN) return hops;
 
+  RouteHop route;
+  route.protocol = rtm->rtm_protocol;
+  if (rtm->rtm_dst_len != 0) {
+    const nlattr* dst = attrs[RTA_DST];
+    auto address = dst ? GatewayAddress(mnl_attr_get_payload(dst), mnl_attr_get_payload_len(dst), rtm->rtm_family)
+                       : std::nullopt;
+    if (!address || rtm->rtm_dst_len > address->size() * 8) return hops;
+    route.destination = IpPrefix{*address, rtm->rtm_dst_len};
+  }
   if (attrs[RTA_OIF] && mnl_attr_get_payload_len(attrs[RTA_OIF]) == sizeof(uint32_t)) {
-    DefaultRoute hop;
+    RouteHop hop = route;
     hop.ifindex = static_cast<int>(mnl_attr_get_u32(attrs[RTA_OIF]));
     if (const nlattr* gw = attrs[RTA_GATEWAY])
       hop.gateway = GatewayAddress(mnl_attr_get_payload(gw), mnl_attr_get_payload_len(gw), rtm->rtm_family);
@@ -264,7 +271,7 @@ std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh) {
       rtnexthop nexthop;
       std::memcpy(&nexthop, at, sizeof nexthop);
       if (nexthop.rtnh_len < sizeof(rtnexthop) || nexthop.rtnh_len > left) break;
-      DefaultRoute hop;
+      RouteHop hop = route;
       hop.ifindex = nexthop.rtnh_ifindex;
       const size_t header = RTNH_ALIGN(sizeof(rtnexthop));
       if (nexthop.rtnh_len > header) hop.gateway = HopGateway(at + header, nexthop.rtnh_len - header, rtm->rtm_family);
@@ -275,6 +282,13 @@ std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh) {
       left -= step;
     }
   }
+  return hops;
+}
+
+std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh) {
+  std::vector<DefaultRoute> hops;
+  for (const RouteHop& hop : ParseRouteHops(nlh))
+    if (!hop.destination) hops.push_back({hop.ifindex, hop.gateway});
   return hops;
 }
 

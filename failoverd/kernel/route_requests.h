@@ -40,4 +40,16 @@ std::optional<DefaultRoute> ParseDefaultRoute(const nlmsghdr* nlh);
 // a nexthop object (RTA_NH_ID) names no device and yields nothing.
 std::vector<DefaultRoute> ParseDefaultRouteHops(const nlmsghdr* nlh);
 
+// One next hop of a main-table unicast route, whoever added it.
+struct RouteHop {
+  int ifindex = 0;
+  std::optional<IpPrefix> destination;  // nullopt: a default route
+  std::optional<IpAddress> gateway;
+  uint8_t protocol = 0;                 // RTPROT_*: who added it (RTPROT_KERNEL for an address's own)
+  bool operator==(const RouteHop&) const = default;
+};
+// Every next hop of a main-table unicast route (also of a multipath one); empty for
+// any other message. A route through a nexthop object (RTA_NH_ID) yields nothing.
+std::vector<RouteHop> ParseRouteHops(const nlmsghdr* nlh);
+
 }  // namespace failoverd::kernel

@@ -410,4 +410,32 @@ Result<core::L3State> RtnlOps::ReadL3(int ifindex) {
   return state;
 }
 
+Result<std::map<int, core::LiveConfig>> RtnlOps::ReadLiveConfigs() {
+  std::map<int, core::LiveConfig> configs;
+  auto addresses = DumpAddresses(rtnl_, /*ifindex=*/0);
+  if (!addresses.ok()) return Status::Error("read addresses: " + addresses.message());
+  for (const KernelAddress& address : addresses.value())
+    // Global (and site) scope only: link-local addresses come and go with the link.
+    if (address.scope == RT_SCOPE_UNIVERSE || address.scope == RT_SCOPE_SITE)
+      configs[address.ifindex].addresses.push_back(address.prefix);
+  for (const IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
+    NetlinkMessage request = BuildRouteDumpRequest(family);
+    std::vector<NetlinkMessage> messages;
+    const NetlinkReply dump = rtnl_.Dump(reinterpret_cast<nlmsghdr*>(request.data()), &messages);
+    if (family == IpFamily::kV6 && dump.error == -EAFNOSUPPORT) continue;
+    if (!dump.ok()) return ReplyStatus("dump routes", dump);
+    for (const NetlinkMessage& message : messages) {
+      for (const RouteHop& hop : ParseRouteHops(Header(message))) {
+        // The kernel's own routes for an address's subnet (and fe80::/64) are the address's.
+        if (hop.protocol == RTPROT_KERNEL) continue;
+        std::string text = hop.destination ? "route " + hop.destination->ToString() : "the default route";
+        if (hop.gateway) text += " via " + hop.gateway->ToString();
+        configs[hop.ifindex].routes.push_back(text);
+      }
+    }
+  }
+  std::erase_if(configs, [](const auto& entry) { return entry.second.empty(); });
+  return configs;
+}
+
 }  // namespace failoverd::kernel

@@ -13,6 +13,7 @@
 // Owned by the daemon; one instance per network namespace; not thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ class RtnlOps final : public core::KernelOps {
   Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;
   Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;
   Result<core::L3State> ReadL3(int ifindex) override;
+  Result<std::map<int, core::LiveConfig>> ReadLiveConfigs() override;
 
   // One link by index or name (RTM_GETLINK), enriched like DumpLinks.
   Result<core::LinkInfo> GetLink(int ifindex);

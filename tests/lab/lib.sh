@@ -726,3 +726,49 @@ lab_daemon_run_until_exit() {  # SERVER POLICY TIMEOUT_S [VAR=VALUE...]
   ok "daemon run $LAB_DAEMON_RUNS ($*) exited with status $LAB_DAEMON_RC"
 }
 # ---- end crash runs ----
+
+# ---- reachability of a live host ----
+# For the tests of what must never cut a host off (issue 14): services on the server
+# and a peer that keeps using them.
+
+declare -A LAB_STREAM_PID=()  # stream name -> pid of its icmp_stream.pl
+
+# A TCP listener in lab namespace NAME on PORT (every IPv4 and IPv6 address) that
+# accepts and closes; waits until it listens.
+lab_tcp_listen() {  # NAME PORT
+  lab_require python3
+  lab_bg "listen-$1-$2" lab_in "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", int(sys.argv[1]))); s.listen(64)
+print("listening", flush=True)
+while True:
+    c, _ = s.accept(); c.close()' "$2"
+  poll_until 5 grep -q listening "$T/listen-$1-$2.out" || fail "listener on port $2 in $1 did not start"
+}
+
+# Succeeds when a TCP connect from lab namespace HOST to ADDR:PORT is answered within 1 s.
+lab_tcp_connects() {  # HOST ADDR PORT
+  lab_in "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null
+}
+
+# A sequence-numbered echo stream from lab namespace HOST to ADDR every INTERVAL_S
+# (default 0.02) into $T/NAME.out (tests/lab/icmp_stream.pl: "S seq time", "R seq time").
+lab_stream() {  # NAME HOST ADDR [INTERVAL_S]
+  lab_bg "$1" lab_in "$2" perl "$LAB_DIR/icmp_stream.pl" "$3" "${4:-0.02}"
+  LAB_STREAM_PID[$1]=$LAB_BG_PID
+}
+# Whether stream NAME has had at least COUNT replies.
+lab_stream_replies() {  # NAME COUNT
+  [[ $(grep -c '^R ' "$T/$1.out" 2>/dev/null) -ge $2 ]]
+}
+# Stops stream NAME and prints "LOST SENT": of the requests sent more than 0.2 s before
+# the last one (the rest may still be in flight; on veth a reply takes well under 1 ms),
+# how many got no reply.
+lab_stream_stop() {  # NAME
+  lab_bg_stop "${LAB_STREAM_PID[$1]:?no stream $1}" INT
+  awk '$1 == "S" { sent[$2] = $3; last = $3 } $1 == "R" { got[$2] = 1 }
+       END { n = 0; lost = 0; for (k in sent) if (sent[k] < last - 0.2) { n++; if (!(k in got)) lost++ }; print lost, n }' "$T/$1.out"
+}

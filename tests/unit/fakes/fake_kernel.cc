@@ -186,4 +186,23 @@ Result<core::L3State> FakeKernel::ReadL3(int ifindex) {
   return state;
 }
 
+Result<std::map<int, core::LiveConfig>> FakeKernel::ReadLiveConfigs() {
+  if (ShouldFail("live")) return Status::Error("read addresses: injected failure");
+  std::map<int, core::LiveConfig> configs;
+  for (const auto& [ifindex, texts] : addresses)
+    for (const auto& text : texts) {
+      const IpPrefix prefix = *IpPrefix::Parse(text);
+      const bool link_local = prefix.address.family == IpFamily::kV6 && prefix.address.bytes[0] == 0xfe &&
+                              (prefix.address.bytes[1] & 0xc0) == 0x80;
+      if (!link_local) configs[ifindex].addresses.push_back(prefix);
+    }
+  for (const auto& route : default_routes)
+    configs[route.ifindex].routes.push_back("the default route" +
+                                            (route.gateway ? " via " + route.gateway->ToString() : std::string()));
+  for (const auto& [ifindex, texts] : other_routes)
+    for (const auto& text : texts) configs[ifindex].routes.push_back(text);
+  std::erase_if(configs, [](const auto& entry) { return entry.second.empty(); });
+  return configs;
+}
+
 }  // namespace failoverd::testing

@@ -48,9 +48,13 @@ class FakeKernel final : public core::KernelOps {
   Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;  // fails after FailNext("routes")
   Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;     // fails after FailNext("addresses")
   Result<core::L3State> ReadL3(int ifindex) override;  // from `addresses` and `default_routes`
+  // From `addresses` (IPv6 fe80::/10 left out), `default_routes` and `other_routes`;
+  // fails after FailNext("live").
+  Result<std::map<int, core::LiveConfig>> ReadLiveConfigs() override;
 
   std::map<int, std::vector<std::string>> addresses;  // ifindex -> "192.0.2.9/24"
   std::vector<core::DefaultRoute> default_routes;     // main table, every next hop
+  std::map<int, std::vector<std::string>> other_routes;  // ifindex -> "route 10.0.0.0/8 via 192.0.2.254"
   // The gateways of the default routes out of `ifindex`, as text, in the order added.
   std::vector<std::string> GatewaysOf(int ifindex) const {
     std::vector<std::string> out;
