@@ -46,7 +46,6 @@ const std::vector<SimpleCommand>& SimpleCommands() {
       {"restore", "Reconnect an isolated BRIDGE", {"BRIDGE"}},
       {"probe", "What NIC sees on its cable and which bridge it matches", {"NIC"}},
       {"plan", "What the daemon would change now and why", {}},
-      {"reload", "Re-read the policy (like SIGHUP); refused with the errors if invalid", {}},
       {"confirm", "Confirm a pending apply, migration or guarded isolate", {}},
       {"metrics", "Counters and gauges in Prometheus text format", {}},
   };
@@ -220,6 +219,16 @@ int Main(int argc, char** argv) {
       "A policy that would leave the bridge of the default route without a usable NIC, or cut off the\n"
       "(SSH) session this command comes from, is refused with the reason unless --force is given.");
 
+  CLI::App* reload = app.add_subcommand("reload", "Re-read the policy (like SIGHUP); refused with the errors if invalid");
+  bool reload_force = false;
+  reload->add_flag("--force", reload_force,
+                   "Reload even a policy that would delete every bridge, leave every bridge or the default "
+                   "route's without a usable NIC, or firewall off your own session");
+  reload->footer(
+      "A policy that would cut the host off (every bridge deleted or without a usable NIC, the bridge of the\n"
+      "default route without one) or the (SSH) session this command comes from is refused with the reason\n"
+      "unless --force is given. SIGHUP and `systemctl reload` never force.");
+
   CLI::App* isolate = app.add_subcommand("isolate", "Cut BRIDGE off its network (ports detached, all else untouched)");
   isolate->footer(
       "The bridge of the default route, or the one your own (SSH) session comes in through, is isolated\n"
@@ -274,7 +283,11 @@ int Main(int argc, char** argv) {
     if (apply_force) inv.words.push_back(std::string(kForceFlag));
     AddSessionWords(inv.words);
   }
-  if (!inv.words.empty() && inv.words[0] == "reload") AddSessionWords(inv.words);
+  if (reload->parsed()) {
+    inv.words = {"reload"};
+    if (reload_force) inv.words.push_back(std::string(kForceFlag));
+    AddSessionWords(inv.words);
+  }
   return Run(inv);
 }
 

@@ -5,7 +5,8 @@
 
 namespace failoverd {
 
-Status Daemon::GuardPolicy(const policy::Policy& next, const PolicyGuardRequest& guard, const std::string& file) {
+Status Daemon::GuardPolicy(const policy::Policy& next, const PolicyGuardRequest& guard, const std::string& file,
+                           bool reload) {
   // The same facts the guard of `isolate` reads (daemon_isolate.cc, core/isolate_guard.h).
   PolicyGuardFacts facts;
   const std::optional<IpAddress> local = guard.session ? std::optional(guard.session->local) : std::nullopt;
@@ -30,7 +31,7 @@ Status Daemon::GuardPolicy(const policy::Policy& next, const PolicyGuardRequest&
   if (hazards.empty()) return Status::Ok();
   if (!guard.force) {
     log_->warn("policy {} refused: {} hazard(s), the first: {}", file, hazards.size(), hazards.front());
-    return Status::Error(PolicyRefusal(hazards, file));
+    return Status::Error(PolicyRefusal(hazards, file, reload));
   }
   for (const auto& hazard : hazards) {
     log_->warn("policy {} forced: going ahead although {}", file, hazard);

@@ -31,6 +31,25 @@ std::vector<std::string> PolicyHazards(const policy::Policy& now, const policy::
                                        const std::map<std::string, firewall::ZoneFragment>& next_zones,
                                        const std::optional<CallerSession>& session) {
   std::vector<std::string> hazards;
+  // Whatever carries the default route: a policy that deletes every bridge, or leaves
+  // not one of them with a NIC, takes the host off every network it is on.
+  std::string deleted;
+  for (const auto& bridge : now.bridges)
+    if (!next.FindBridge(bridge.name)) deleted += (deleted.empty() ? "" : ", ") + bridge.name;
+  const bool any_now = std::any_of(decided_now.bridges.begin(), decided_now.bridges.end(),
+                                   [](const core::BridgeDecision& bridge) { return bridge.active != 0; });
+  const bool any_next = std::any_of(decided_next.bridges.begin(), decided_next.bridges.end(),
+                                    [](const core::BridgeDecision& bridge) { return bridge.active != 0; });
+  if (!now.bridges.empty() && std::all_of(now.bridges.begin(), now.bridges.end(), [&](const policy::Bridge& bridge) {
+        return !next.FindBridge(bridge.name);
+      })) {
+    hazards.push_back("the new policy deletes every bridge (" + deleted + ")");
+  } else if (any_now && !any_next) {
+    std::string why;
+    for (const auto& bridge : decided_next.bridges)
+      why += (why.empty() ? "" : "; ") + bridge.policy->name + ": " + bridge.reason;
+    hazards.push_back("not one bridge would have a usable NIC under the new policy (" + why + ")");
+  }
   if (!facts.routes_unknown.empty())
     hazards.push_back("the default routes could not be read (" + facts.routes_unknown +
                       "), so it cannot be told whether the host keeps its way out");
@@ -66,9 +85,13 @@ std::vector<std::string> PolicyHazards(const policy::Policy& now, const policy::
   return hazards;
 }
 
-std::string PolicyRefusal(const std::vector<std::string>& hazards, const std::string& file) {
+std::string PolicyRefusal(const std::vector<std::string>& hazards, const std::string& file, bool reload) {
   std::string text = "refused: ";
   for (size_t i = 0; i < hazards.size(); ++i) text += (i ? "; " : "") + hazards[i];
+  if (reload)
+    return text + ". Nothing was changed. If this is what you want, run `failoverctl reload --force` (a SIGHUP or "
+                  "`systemctl reload` never forces), or better `failoverctl apply --confirm SECONDS --force " +
+           file + "`, which rolls back unless confirmed";
   return text + ". Nothing was changed. If this is what you want, run `failoverctl apply --force " + file +
          "` (with --confirm SECONDS as well, it still rolls back unless confirmed)";
 }

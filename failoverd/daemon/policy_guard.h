@@ -1,6 +1,7 @@
-// The guard of `apply` and `reload` (issue 7): a policy that would leave the bridge
-// carrying the default route without a usable NIC, or that would firewall off the
-// caller's own session, is refused unless forced. Pure: the daemon gathers the facts
+// The guard of `apply` and `reload` (issues 7 and 14): a policy that would delete
+// every bridge or leave none with a usable NIC, leave the bridge carrying the default
+// route without one, or firewall off the caller's own session, is refused unless
+// forced (`--force`; a SIGHUP never forces). Pure: the daemon gathers the facts
 // (which bridges carry a default route, which one the session arrives on) and decides
 // under both policies; these functions compare.
 #pragma once
@@ -48,7 +49,8 @@ std::vector<std::string> PolicyHazards(const policy::Policy& now, const policy::
                                        const std::map<std::string, firewall::ZoneFragment>& next_zones,
                                        const std::optional<CallerSession>& session);
 
-// The refusal: every hazard, then how to go ahead anyway (`apply --force FILE`).
-std::string PolicyRefusal(const std::vector<std::string>& hazards, const std::string& file);
+// The refusal: every hazard, then how to go ahead anyway (`apply --force FILE`, or
+// `reload --force` for a reload).
+std::string PolicyRefusal(const std::vector<std::string>& hazards, const std::string& file, bool reload = false);
 
 }  // namespace failoverd

@@ -72,6 +72,33 @@ TEST_F(PolicyGuardTest, ABridgeWithoutANicNowLosesNothing) {
   EXPECT_TRUE(Hazards(Policy("02:00:00:00:48:99")).empty());
 }
 
+// Whatever carries the default route (issue 14): no reload may delete every bridge or
+// leave not one with a usable NIC.
+TEST_F(PolicyGuardTest, DeletingEveryBridgeIsAHazardWithoutAnyDefaultRoute) {
+  facts_.default_route_bridges.clear();
+  auto next = VethPolicy({ActiveBackup("lan9", {kMac0})});
+  const auto hazards = Hazards(next);
+  ASSERT_EQ(hazards.size(), 1u);
+  EXPECT_EQ(hazards[0], "the new policy deletes every bridge (eth0, eth1)");
+  EXPECT_NE(PolicyRefusal(hazards, "/etc/failoverd/policy.toml", /*reload=*/true).find("failoverctl reload --force"),
+            std::string::npos);
+  // Deleting some bridges is the administrator's business.
+  EXPECT_TRUE(Hazards(Policy(kMac0, /*with_eth0=*/false)).empty());
+}
+
+TEST_F(PolicyGuardTest, LeavingEveryBridgeWithoutANicIsAHazard) {
+  facts_.default_route_bridges.clear();
+  auto next = now_;
+  for (auto& bridge : next.bridges) bridge.ports = {testing::MacPort("02:00:00:00:48:99")};
+  const auto hazards = Hazards(next);
+  ASSERT_EQ(hazards.size(), 1u);
+  EXPECT_EQ(hazards[0].rfind("not one bridge would have a usable NIC under the new policy (eth0: ", 0), 0u) << hazards[0];
+  // Nothing lost when no bridge had one to begin with.
+  links_.SetCarrier(2, false, MonoTime{});
+  links_.SetCarrier(3, false, MonoTime{});
+  EXPECT_TRUE(Hazards(next).empty());
+}
+
 TEST_F(PolicyGuardTest, UnreadableRoutesCountAsAHazard) {
   facts_.routes_unknown = "dump routes: injected";
   EXPECT_EQ(Hazards(now_).size(), 1u);
