@@ -1,11 +1,14 @@
 // failoverd: command line and process setup. Everything else is in daemon/.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/runner.h"
+#include "firewall/nft_firewall.h"
 #include "policy/policy_parser.h"
 
 int main(int argc, char** argv) {
@@ -36,33 +39,29 @@ int main(int argc, char** argv) {
   }
 
   const auto parsed = failoverd::policy::ParsePolicyFile(policy_path);
-  if (!parsed.policy) {
-    for (const auto& error : parsed.errors) std::fprintf(stderr, "%s\n", error.ToString().c_str());
-    std::fprintf(stderr, "failoverd: %zu problem(s) in %s; nothing was changed\n", parsed.errors.size(),
-                 policy_path.c_str());
-    return 2;
-  }
-  const failoverd::policy::Policy& policy = *parsed.policy;
-  if (check) {
-    const int zones = failoverd::CheckZones(policy);
-    if (zones == 0) std::printf("%s: ok\n", policy_path.c_str());
-    return zones;
-  }
+  if (check) return failoverd::CheckPolicy(policy_path, parsed);
   if (confirm_seconds <= 0) {
     std::fprintf(stderr, "failoverd: --confirm needs a number of seconds above 0\n");
     return 2;
   }
   if (dry_run) {
-    if (failoverd::CheckZones(policy) != 0) return 2;
-    return failoverd::PrintDryRun(policy);
+    if (!parsed.policy) {
+      for (const auto& error : parsed.errors) std::fprintf(stderr, "%s\n", error.ToString().c_str());
+      std::fprintf(stderr, "failoverd: %zu problem(s) in %s; nothing was changed\n", parsed.errors.size(),
+                   policy_path.c_str());
+      return 2;
+    }
+    if (failoverd::CheckZones(*parsed.policy) != 0) return 2;
+    return failoverd::PrintDryRun(*parsed.policy);
   }
-  // An apply that was never confirmed is undone before anything else reads the policy.
-  const failoverd::StartupRollback start = failoverd::UndoUnconfirmedApply(policy_path, policy);
-  // A rollback installs the zone rules recorded at the apply, not the zone files.
-  if (failoverd::CheckZones(start.policy, start.recorded ? start.recorded->Zones()
-                                                          : std::map<std::string, failoverd::firewall::ZoneFragment>{}) != 0) {
-    std::fprintf(stderr, "failoverd: zone problems; nothing was changed\n");
+  // The policy to run: the file, the last good one if the file is broken, or the
+  // file under a confirm window if it changed since the last good start.
+  failoverd::firewall::NftFirewall nft;
+  auto plan = failoverd::PlanStart(policy_path, parsed, geteuid() == 0 ? &nft : nullptr,
+                                     std::chrono::system_clock::now());
+  if (!plan) {
+    std::fprintf(stderr, "%s\n", plan.message().c_str());
     return 2;
   }
-  return failoverd::RunDaemon(start, policy_path, {migrate, confirm_seconds});
+  return failoverd::RunDaemon(*plan, policy_path, {migrate, confirm_seconds});
 }

@@ -1,9 +1,19 @@
-// failoverd-udev-name [--policy PATH] IFNAME: called by udev (81-failoverd.rules)
-// when a network device appears, with the kernel's name (%k). For a NIC failoverd
-// manages it prints the NIC's hwethN and exits 0 — its remembered name, or else a new
-// one that it hands out and records in state.json. It exits 1, leaving the kernel's
-// name in place for the daemon to deal with, for a NIC failoverd does not manage and
-// on any problem (no policy, no state directory, state.json unreadable).
+// failoverd-udev-name [--policy PATH] [--systemd-root DIR] IFNAME: called by udev
+// (81-failoverd.rules) when a network device appears, with the kernel's name (%k).
+// For a NIC failoverd manages it prints the NIC's hwethN and exits 0 — its remembered
+// name, or else a new one that it hands out and records in state.json. It exits 1,
+// leaving the kernel's name in place for the daemon to deal with, for a NIC failoverd
+// does not manage and on any problem (no policy, no state directory, state.json
+// unreadable).
+//
+// Naming follows the service: nothing is named unless failoverd.service is enabled
+// (a failoverd.service link in a *.wants directory of /etc/systemd/system or
+// /run/systemd/system) and failoverd has started successfully on this host at least
+// once (its last good policy, STATE_DIR/last-good.json, exists). A policy written to
+// try `--dry-run` renames nothing at the next boot, and `systemctl disable failoverd`
+// stops early naming. When the state directory is not mounted yet (a separate /var
+// at early boot) there is no last good policy to see either: the helper declines,
+// udev keeps the kernel's name, and failoverd renames the NIC when it starts.
 //
 // A new name is chosen under the exclusive lock on state_dir/state.lock, the one the
 // daemon takes to write state.json: read state.json, dump the namespace's links, take
@@ -11,6 +21,7 @@
 // (core::EarlyNameOrNew), record it, write the file, release. So two helpers naming
 // two NICs that appear together, or a helper and the daemon, never hand out one name
 // twice. The helper only reads links; udev does the rename.
+#include <glob.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -55,6 +66,33 @@ bool IsDirectory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Whether failoverd.service is enabled: `systemctl enable` (or a package preset) links it
+// into a *.wants directory; `systemctl enable --runtime` does so under /run.
+bool ServiceEnabled(const std::string& root) {
+  for (const char* dir : {"/etc/systemd/system/", "/run/systemd/system/"}) {
+    const std::string pattern = root + dir + "*.wants/failoverd.service";
+    glob_t found{};
+    const bool any = glob(pattern.c_str(), GLOB_NOSORT, nullptr, &found) == 0 && found.gl_pathc > 0;
+    globfree(&found);
+    if (any) return true;
+  }
+  return false;
+}
+
+// Why the helper names nothing on this host now, or "" when it may: the service must be
+// enabled and must have started successfully at least once.
+std::string NotFollowingTheService(const std::string& systemd_root, const std::string& state_dir) {
+  if (!ServiceEnabled(systemd_root)) return "failoverd.service is not enabled";
+  if (!Exists(state_dir + "/last-good.json"))
+    return "failoverd has not started successfully on this host yet (no " + state_dir + "/last-good.json)";
+  return "";
+}
+
 }  // namespace
 
 // --bridge-properties BRIDGE (82-failoverd-unmanaged.rules, IMPORT{program}): for a
@@ -70,21 +108,27 @@ int BridgeProperties(const failoverd::policy::Policy& policy, const std::string&
 
 int main(int argc, char** argv) {
   std::string policy_path = "/etc/failoverd/policy.toml";
+  std::string systemd_root;
   std::string ifname;
   bool bridge_properties = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--policy" && i + 1 < argc) policy_path = argv[++i];
+    else if (arg == "--systemd-root" && i + 1 < argc) systemd_root = argv[++i];
     else if (arg == "--bridge-properties") bridge_properties = true;
     else ifname = arg;
   }
   if (ifname.empty()) {
-    std::fprintf(stderr, "usage: failoverd-udev-name [--policy PATH] [--bridge-properties] IFNAME\n");
+    std::fprintf(stderr, "usage: failoverd-udev-name [--policy PATH] [--systemd-root DIR] [--bridge-properties] IFNAME\n");
     return 2;
   }
   const auto parsed = failoverd::policy::ParsePolicyFile(policy_path);
   if (!parsed.policy) return 1;  // the daemon reports policy problems; udev keeps the name
   const failoverd::policy::Policy& policy = *parsed.policy;
+  if (const std::string why = NotFollowingTheService(systemd_root, policy.daemon.state_dir); !why.empty()) {
+    std::fprintf(stderr, "failoverd-udev-name: %s: left alone: %s\n", ifname.c_str(), why.c_str());
+    return 1;
+  }
   if (bridge_properties) return BridgeProperties(policy, ifname);
   failoverd::kernel::RtnlOps rtnl;
   if (!rtnl.Open()) return 1;

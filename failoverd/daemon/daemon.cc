@@ -38,7 +38,7 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
 
 Daemon::~Daemon() {
   for (const auto& [bridge, pending] : pending_isolates_) loop_.CancelTimer(pending.timer);
-  for (const auto& timer : {confirm_timer_, carrier_watch_timer_, wakeup_timer_, retry_timer_})
+  for (const auto& timer : {confirm_timer_, carrier_watch_timer_, wakeup_timer_, retry_timer_, start_window_timer_})
     if (timer) loop_.CancelTimer(*timer);
 }
 
@@ -84,7 +84,10 @@ Status Daemon::Start() {
   for (const auto& interface : policy_.interfaces) {
     // A zone that cannot be read leaves the interface to the administrator's rules
     // rather than closing it: it is not failoverd's to cut off.
-    if (auto zone = firewall::LoadZone(policy_.daemon.zones_dir, interface.zone))
+    auto pinned = executor_.pinned_zones().find(interface.name);
+    if (pinned != executor_.pinned_zones().end() && pinned->second.name == interface.zone)
+      interface_zones_[interface.name] = pinned->second;
+    else if (auto zone = firewall::LoadZone(policy_.daemon.zones_dir, interface.zone))
       interface_zones_[interface.name] = *zone;
     else
       log_->error("{}: zone {} not installed, the interface is left to your own rules: {}", interface.name,
@@ -98,6 +101,17 @@ Status Daemon::Start() {
                   std::to_string(interface_zones_.size()) + " interface zones)");
   log_->info("firewall installed: {} bridge(s) of the policy governed, {} existing; {} interface zone(s)",
              policy_.bridges.size(), adopted.size(), interface_zones_.size());
+
+  if (!origin_.message.empty()) {
+    if (origin_.fallback.empty()) log_->warn("{}", origin_.message);
+    else log_->critical("{}", origin_.message);
+    events_.Add(clock_.WallNow(), "policy", origin_.message);
+  }
+  if (origin_.window_deadline) {
+    const auto left = *origin_.window_deadline - clock_.WallNow();
+    start_window_timer_ =
+        loop_.AddTimer(clock_.Now() + std::chrono::duration_cast<MonoTime::duration>(left), [this] { ExpireStartWindow(); });
+  }
 
   Reconcile();
   if (startup_restore_) {
@@ -545,6 +559,7 @@ nlohmann::json Daemon::StatusJson() const {
       {"pending_isolate", PendingIsolateJson()},
       {"last_rollback", LastRollbackJson()},
       {"left_alone", LeftAloneJson()},
+      {"policy", PolicyJson()},
   };
 }
 
@@ -568,6 +583,7 @@ std::string Daemon::MetricsText() const {
   for (const auto& nic : decision_.nics)
     gauges.nic_carrier[observed_.Find(nic.ifindex)->name] = observed_.Find(nic.ifindex)->carrier;
   gauges.left_alone = left_alone_.size();
+  gauges.policy_fallback = origin_.fallback;
   return metrics_.Exposition(gauges);
 }
 

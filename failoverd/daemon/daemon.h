@@ -27,6 +27,8 @@
 #include "failoverd/daemon/event_loop.h"
 #include "failoverd/daemon/executor.h"
 #include "failoverd/daemon/firewall_keeper.h"
+#include "failoverd/daemon/last_good.h"
+#include "failoverd/daemon/start_policy.h"
 #include "failoverd/daemon/metrics.h"
 #include "failoverd/daemon/policy_guard.h"
 #include "failoverd/daemon/probe_manager.h"
@@ -55,6 +57,17 @@ struct StartupRollback {
 };
 StartupRollback UndoUnconfirmedApply(const std::string& policy_path, policy::Policy parsed);
 
+// How the policy the daemon starts with was chosen (start_policy.h): for the start
+// confirm window, status, metrics and the last good policy.
+struct PolicyOrigin {
+  std::string fallback;  // "" (the policy file runs), "invalid" or "unconfirmed" (the last good one runs)
+  std::string message;   // what was said about it at start ("" for a plain start)
+  std::optional<LastGood::Saved> last_good;
+  // The policy file runs under a confirm window until then (then the last good one).
+  std::optional<WallTime> window_deadline;
+  std::map<std::string, firewall::ZoneFragment> pinned_zones;  // the last good policy's zones, when it runs
+};
+
 class Daemon {
  public:
   // `probes` opens a cable probe on a NIC; without one nothing is probed (and
@@ -75,6 +88,10 @@ class Daemon {
   // the rest of the state recorded then — NIC names, zone rules, active ports —
   // then checks the result against the record and reports it (daemon_rollback.cc).
   void SetStartupRollback(const StartupRollback& rollback);
+  // Before Start(): how the policy was chosen; Start() arms its confirm window, if any.
+  void SetPolicyOrigin(PolicyOrigin origin);
+  // After READY: a start with the policy file (no window) makes it the last good policy.
+  void StartedSuccessfully();
 
   // Something changed in the kernel's links (a batch of rtnetlink events, a udev
   // event, a netlink overflow). Event contents are never trusted as the current
@@ -201,9 +218,22 @@ class Daemon {
   nlohmann::json PendingApplyJson() const;
   // The guard of apply and reload (daemon_policy_guard.cc): an error with every hazard
   // unless there is none or the request forces it (then logged and recorded).
-  Status GuardPolicy(const policy::Policy& next, const PolicyGuardRequest& guard, const std::string& file);
+  Status GuardPolicy(const policy::Policy& next, const PolicyGuardRequest& guard, const std::string& file,
+                     bool reload = false);
   // The apply part of Confirm(): its message, nullopt when no apply is pending.
   std::optional<std::string> ConfirmApply();
+
+  // The last good policy and the start window (daemon_last_good.cc).
+  // Copies the running policy (file and zones) as the last good one, and writes the
+  // zero phase an early-boot unit loads from it; `why` goes into the log.
+  void RecordLastGood(const std::string& why);
+  // After the policy file was loaded by a reload, apply or confirm: it runs now
+  // (no fallback, no start window), and it is the last good policy unless an apply
+  // waits for its confirm.
+  void ReloadedFromFile();
+  std::optional<std::string> ConfirmStartWindow();  // nullopt when no window is open
+  void ExpireStartWindow();                         // the deadline passed: the last good policy comes back
+  nlohmann::json PolicyJson() const;                // for status
 
   // Isolates waiting for confirmation (daemon_isolate.cc).
   core::IsolateFacts IsolateFactsOf(const policy::Bridge& bridge, const std::optional<IpAddress>& session);
@@ -245,6 +275,8 @@ class Daemon {
   std::map<int, std::string> left_alone_;
   std::set<int> unjudged_;
   std::set<int> converting_;
+  PolicyOrigin origin_;
+  std::optional<EventLoop::TimerId> start_window_timer_;
   // The zones of the policy's [[interface]]s, as installed.
   std::map<std::string, firewall::ZoneFragment> interface_zones_;
   bool reconciling_ = false;

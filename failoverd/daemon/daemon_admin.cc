@@ -146,12 +146,14 @@ Result<std::string> Daemon::Restore(const std::string& bridge_name) {
 
 Result<std::string> Daemon::Confirm() {
   const bool migration_pending = migration_hook_.status && !migration_hook_.status().is_null();
-  if (!pending_apply_ && pending_isolates_.empty() && !migration_pending)
+  if (!pending_apply_ && pending_isolates_.empty() && !migration_pending && !origin_.window_deadline)
     return Status::Error("nothing is waiting for confirmation");
   std::string message;
+  if (auto start = ConfirmStartWindow()) message = *start;
   if (auto migration = migration_hook_.confirm ? migration_hook_.confirm() : std::nullopt) {
     events_.Add(clock_.WallNow(), "migrate", *migration);
-    message = *migration;
+    message += (message.empty() ? "" : "; ") + *migration;
+    RecordLastGood("conversion confirmed");
   }
   if (auto apply = ConfirmApply()) message += (message.empty() ? "" : "; ") + *apply;
   for (const auto& isolate : ConfirmIsolates()) message += (message.empty() ? "" : "; ") + isolate;

@@ -54,9 +54,29 @@ Result<nlohmann::json> Daemon::Reload(const PolicyGuardRequest& guard) {
   const auto parsed = policy::ParsePolicyFile(policy_path_);
   if (!parsed.policy)
     return Status::Error(JoinErrors(parsed.errors) + "policy refused; the running policy stays in force");
-  if (Status safe = GuardPolicy(*parsed.policy, guard, policy_path_); !safe)
+  if (Status safe = GuardPolicy(*parsed.policy, guard, policy_path_, /*reload=*/true); !safe)
     return Status::Error(safe.message() + "; the running policy stays in force");
-  return ApplyPolicy(*parsed.policy);
+  auto applied = ApplyPolicy(*parsed.policy);
+  if (applied) ReloadedFromFile();
+  return applied;
+}
+
+void Daemon::ReloadedFromFile() {
+  // The file runs now, as the administrator asked: no fallback, no start window.
+  if (!origin_.fallback.empty()) {
+    events_.Add(clock_.WallNow(), "policy", "the policy file runs again (it was the last good policy: " +
+                                               origin_.fallback + ")");
+    origin_.fallback.clear();
+    origin_.message.clear();
+    origin_.pinned_zones.clear();
+  }
+  if (origin_.window_deadline) {
+    if (start_window_timer_) loop_.CancelTimer(*start_window_timer_);
+    start_window_timer_.reset();
+    origin_.window_deadline.reset();
+    state_.SetSection("pending_start", nullptr);
+  }
+  if (!pending_apply_) RecordLastGood("reloaded");
 }
 
 Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
@@ -221,6 +241,7 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
   } else {
     events_.Add(clock_.WallNow(), "policy", "applied " + file);
   }
+  ReloadedFromFile();
   return result;
 }
 
@@ -232,6 +253,7 @@ std::optional<std::string> Daemon::ConfirmApply() {
   pending_apply_.reset();
   state_.SetSection("pending_apply", nullptr);
   if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  ReloadedFromFile();
   events_.Add(clock_.WallNow(), "policy", message);
   log_->info("{}", message);
   return message;

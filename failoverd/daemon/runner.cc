@@ -112,7 +112,8 @@ class EventSources {
 
 }  // namespace
 
-int RunDaemon(const StartupRollback& start, const std::string& policy_path, const MigrateOptions& migrate) {
+int RunDaemon(const StartPlan& plan, const std::string& policy_path, const MigrateOptions& migrate) {
+  const StartupRollback& start = plan.start;
   const policy::Policy& policy = start.policy;
   const std::string& startup_note = start.message;
   auto log = GetLogger("daemon");
@@ -143,6 +144,7 @@ int RunDaemon(const StartupRollback& start, const std::string& policy_path, cons
   daemon.SetPolicyPath(policy_path);
   daemon.SetStartupRollback(start);
   daemon.SetConverting(migration.ConvertingNics());
+  daemon.SetPolicyOrigin(plan.origin);
   if (!startup_note.empty()) {
     log->warn("{}", startup_note);
     daemon.events().Add(clock.WallNow(), "policy", startup_note);
@@ -224,6 +226,8 @@ int RunDaemon(const StartupRollback& start, const std::string& policy_path, cons
 
   sd_notify(0, "READY=1");
   log->info("ready: {} bridge(s), control socket {}", policy.bridges.size(), policy.daemon.control_socket);
+  // A conversion makes its policy the last good one when it is confirmed.
+  if (!migration.pending()) daemon.StartedSuccessfully();
   Status ran = loop.Run();
   if (!ran) log->critical("{}", ran.message());
   daemon.events().SetListener(nullptr);
@@ -295,6 +299,38 @@ int PrintDryRun(const policy::Policy& policy) {
   for (const auto& action : plan.actions) std::printf("%s\n", action.Describe().c_str());
   for (const auto& [bridge, why] : plan.blocked) std::printf("%s: cannot be set up: %s\n", bridge.c_str(), why.c_str());
   if (plan.empty()) std::printf("nothing else to change\n");
+  return 0;
+}
+
+int CheckPolicy(const std::string& policy_path, const policy::ParseResult& parsed) {
+  const bool root = geteuid() == 0;
+  firewall::NftFirewall firewall;
+  const std::vector<std::string> problems = PolicyProblems(parsed, root ? &firewall : nullptr);
+  const std::string state_dir =
+      parsed.policy ? parsed.policy->daemon.state_dir : StateDirOfBrokenPolicy(policy_path);
+  auto saved = LastGood(state_dir).Load();
+  const std::optional<LastGood::Saved> last_good = saved ? *saved : std::nullopt;
+  if (!problems.empty()) {
+    for (const auto& problem : problems) std::fprintf(stderr, "%s\n", problem.c_str());
+    std::fprintf(stderr, "failoverd: %zu problem(s) in %s\n", problems.size(), policy_path.c_str());
+    if (last_good)
+      std::fprintf(stderr, "failoverd: at its next start failoverd would run the last good policy (saved %s) instead\n",
+                   last_good->saved_at.c_str());
+    return 2;
+  }
+  if (!root) {
+    std::printf("%s: ok (not root, so the rules were not checked against nftables)\n", policy_path.c_str());
+  } else if (CheckZones(*parsed.policy) != 0) {
+    return 2;
+  } else {
+    std::printf("%s: ok\n", policy_path.c_str());
+  }
+  if (last_good) {
+    if (auto copy = CopyPolicy(policy_path, *parsed.policy); copy && copy->Fingerprint() != last_good->copy.Fingerprint())
+      std::printf("%s differs from the last good policy (saved %s): at the next start it runs under a %d s confirm "
+                  "window, unless it is loaded now (`failoverctl reload`)\n",
+                  policy_path.c_str(), last_good->saved_at.c_str(), parsed.policy->daemon.start_confirm_s);
+  }
   return 0;
 }
 

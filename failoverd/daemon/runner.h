@@ -7,15 +7,17 @@
 #include <string>
 
 #include "failoverd/daemon/daemon.h"
+#include "failoverd/daemon/start_plan.h"
 #include "firewall/firewall.h"
 #include "policy/policy.h"
 
 namespace failoverd {
 
-// Runs the daemon on `start.policy`; returns the process exit code.
+// Runs the daemon on `plan.start.policy`; returns the process exit code.
 // `policy_path`: the file `reload` and SIGHUP re-read and `apply` replaces.
-// `start`: what UndoUnconfirmedApply did (its message is logged and recorded in events,
-// its recorded state restored by the daemon's start).
+// `plan.start`: what UndoUnconfirmedApply did (its message is logged and recorded in
+// events, its recorded state restored by the daemon's start); `plan.origin`: how the
+// policy was chosen (the file, the last good one, the file under a confirm window).
 // `migrate`: `failoverd --migrate [--confirm SECONDS]` (migration.h). Without --migrate a
 // conversion still starts, with the default window, on a host whose NIC named like
 // a bridge carries addresses — unless one was rolled back before.
@@ -24,7 +26,11 @@ struct MigrateOptions {
   int confirm_seconds = 120;
 };
 
-int RunDaemon(const StartupRollback& start, const std::string& policy_path, const MigrateOptions& migrate = {});
+int RunDaemon(const StartPlan& plan, const std::string& policy_path, const MigrateOptions& migrate = {});
+
+// `failoverd --check`: the policy's problems (parser, zones, control group, nftables
+// as root), and what the next start would run; returns 0 or 2.
+int CheckPolicy(const std::string& policy_path, const policy::ParseResult& parsed);
 
 // Prints what the daemon would change on this host now (renames, bridges,
 // attachments, firewall) without changing anything; returns the exit code.

@@ -54,7 +54,7 @@ expect_installed_program() {
 }
 unit=$dest/usr/lib/systemd/system/failoverd.service
 if [[ -f $unit ]]; then
-  for key in ExecStart ExecStartPre; do
+  for key in ExecStart ExecReload; do
     # The first word, without systemd's "-@:+!" prefixes.
     program=$(sed -n "s/^$key=[-@:+!]*\([^ ]*\).*/\1/p" "$unit" | head -n1)
     expect_installed_program "unit $key" "$program"
@@ -103,7 +103,7 @@ for example in "$dest"/usr/share/doc/failoverd/examples/*.toml; do
     fail "installed example $name: expected only missing zone(s) ${missing[*]}, got exit $status: $out"
   else
     for zone in "${missing[@]}"; do
-      grep -q "cannot read zone '$zone'" <<<"$out" || fail "installed example $name: no complaint about zone $zone: $out"
+      grep -q "zone '$zone' of .* does not exist" <<<"$out" || fail "installed example $name: no complaint about zone $zone: $out"
     done
   fi
 done

@@ -7,6 +7,10 @@
 # print the same name. The helper only reads links (udev renames), so nothing is renamed
 # here; it still runs only inside the test's own namespace.
 #
+# Naming follows the service (issue 14 point 4, section 5): no name unless
+# failoverd.service is enabled and failoverd has started successfully once (its last
+# good policy exists); disabling the service stops it again.
+#
 # Besides the installed helper, failoverd-udev-name-testing (built next to it, with
 # test knobs) shows that the test has teeth: holding the lock for a while between
 # choosing and writing, calls still get distinct names and take turns; reading
@@ -39,9 +43,18 @@ N=${#nics[@]}
 EXPECTED="hweth1 hweth2 hweth3 hweth4 hweth5 hweth6"  # hweth0 is taken; hweth2 stays with its NIC
 ok "server namespace: NICs ${nics[*]}, and bridge hweth0"
 
+# The helper names NICs only where failoverd.service is enabled and has started
+# successfully once: a systemd root with the unit enabled, and a last good policy in
+# each state directory (section 5 checks what happens without them).
+ROOT=$T/root
+mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"
+ln -s /usr/lib/systemd/system/failoverd.service "$ROOT/etc/systemd/system/multi-user.target.wants/failoverd.service"
+export_root=(--systemd-root "$ROOT")
+
 # A policy whose state_dir is a fresh directory: the path of the policy file.
 new_policy() {  # DIR
   mkdir -p "$1/state"
+  echo '{}' >"$1/state/last-good.json"
   cat >"$1/policy.toml" <<EOF
 [daemon]
 state_dir = "$1/state"
@@ -64,7 +77,7 @@ run_round() {  # DIR BIN [VAR=VALUE...]
   policy=$(new_policy "$dir")
   local pids=()
   for nic in "${nics[@]}"; do
-    ip netns exec "$S" env "$@" "$bin" --policy "$policy" "$nic" >"$dir/$nic.out" 2>"$dir/$nic.err" &
+    ip netns exec "$S" env "$@" "$bin" --policy "$policy" "${export_root[@]}" "$nic" >"$dir/$nic.out" 2>"$dir/$nic.err" &
     pids+=($!)
   done
   local i=0
@@ -100,7 +113,7 @@ check_round() {  # DIR LABEL
   before=$(cat "$dir/state/state.json")
   for i in "${!nics[@]}"; do
     nic=${nics[$i]}
-    again=$(ip netns exec "$S" "$HELPER" --policy "$dir/policy.toml" "$nic") || fail "$label: second call for $nic failed"
+    again=$(ip netns exec "$S" "$HELPER" --policy "$dir/policy.toml" "${export_root[@]}" "$nic") || fail "$label: second call for $nic failed"
     [[ "$again" == "$(cat "$dir/$nic.out")" ]] || fail "$label: second call for $nic printed $again, first $(cat "$dir/$nic.out")"
   done
   [[ "$(cat "$dir/state/state.json")" == "$before" ]] || fail "$label: a second call changed state.json"
@@ -117,7 +130,7 @@ ok "$ROUNDS rounds of $N concurrent calls: names $EXPECTED every time, recorded 
 
 # A link that is no managed NIC (a bridge, even one with a NIC-like name) is not named: exit 1, nothing printed or recorded.
 ip -n "$S" link add ens9 type bridge
-out=$(ip netns exec "$S" "$HELPER" --policy "$T/r1/policy.toml" ens9) && fail "an unmanaged link was named $out"
+out=$(ip netns exec "$S" "$HELPER" --policy "$T/r1/policy.toml" "${export_root[@]}" ens9) && fail "an unmanaged link was named $out"
 [[ -z "$out" ]] || fail "unmanaged link: printed '$out'"
 [[ "$(jq '.nics | length' "$T/r1/state/state.json")" == "$N" ]] || fail "unmanaged link: state.json changed"
 ip -n "$S" link del ens9
@@ -153,6 +166,7 @@ ok "without the lock the duplicates are caught: $found"
 #    policy bridge with static addresses is failoverd's (NM and networkd keep off), one
 #    without addresses is left to them, and a bridge outside the policy is not touched.
 mkdir -p "$T/props/state"
+echo '{}' >"$T/props/state/last-good.json"
 cat >"$T/props/policy.toml" <<EOF
 [daemon]
 state_dir = "$T/props/state"
@@ -164,10 +178,39 @@ address = ["192.0.2.9/24"]
 [[bridge]]
 name = "eth1"
 EOF
-props() { "$HELPER" --policy "$T/props/policy.toml" --bridge-properties "$1"; }
+props() { "$HELPER" --policy "$T/props/policy.toml" "${export_root[@]}" --bridge-properties "$1"; }
 out=$(props eth0) || fail "bridge-properties eth0: exit $?"
 assert_eq $'NM_UNMANAGED=1\nID_NET_MANAGED_BY=failoverd' "$out" "a bridge with static addresses is marked unmanaged"
 rc=0; out=$(props eth1) || rc=$?
 assert_eq "1:" "$rc:$out" "a bridge without addresses is left to networkd/NM (exit 1, no properties)"
 rc=0; out=$(props docker0) || rc=$?
 assert_eq "1:" "$rc:$out" "a bridge outside the policy is not touched"
+
+# 5. Naming follows the service: with the policy written but failoverd never started,
+#    or the service not enabled (or disabled again), no NIC is named and nothing is recorded.
+new_policy "$T/svc" >/dev/null
+rm "$T/svc/state/last-good.json"
+call() {  # ROOT -> sets RC, OUT, ERR
+  run ip netns exec "$S" "$HELPER" --policy "$T/svc/policy.toml" --systemd-root "$1" ens1
+}
+call "$ROOT"
+assert_eq "1:" "$RC:$OUT" "policy written, failoverd never started: no name"
+assert_match "has not started successfully on this host yet" "$ERR" "the helper says why"
+[[ ! -e "$T/svc/state/state.json" ]] || fail "a name was recorded although nothing was named"
+echo '{}' >"$T/svc/state/last-good.json"
+mkdir -p "$T/disabled/etc/systemd/system/multi-user.target.wants"
+call "$T/disabled"
+assert_eq "1:" "$RC:$OUT" "started once, but the service is not enabled: no name"
+assert_match "failoverd.service is not enabled" "$ERR" "the helper says why"
+run ip netns exec "$S" "$HELPER" --policy "$T/svc/policy.toml" --systemd-root "$T/disabled" --bridge-properties eth0
+assert_eq "1:" "$RC:$OUT" "nor bridge properties"
+mkdir -p "$T/runtime/run/systemd/system/network-pre.target.wants"
+ln -s /usr/lib/systemd/system/failoverd.service "$T/runtime/run/systemd/system/network-pre.target.wants/failoverd.service"
+call "$T/runtime"
+assert_eq 0 "$RC" "enabled at runtime (under /run) and started once: named"
+assert_match "^hweth[0-9]+$" "$OUT" "with a service name"
+call "$ROOT"
+assert_eq "0:$OUT" "$RC:$OUT" "enabled and started once: the same name again"
+rm "$ROOT/etc/systemd/system/multi-user.target.wants/failoverd.service"
+call "$ROOT"
+assert_eq "1:" "$RC:$OUT" "disabled again (systemctl disable): no name"
