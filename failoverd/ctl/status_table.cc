@@ -59,6 +59,22 @@ std::string PendingIsolateLines(const nlohmann::json& status) {
   return out;
 }
 
+// When the policy in force is not the policy file, or the file runs under its start
+// confirm window, the administrator must see it first.
+std::string PolicyLines(const nlohmann::json& status) {
+  const auto it = status.is_object() ? status.find("policy") : status.end();
+  if (it == status.end() || !it->is_object()) return "";
+  std::string out;
+  if (FieldText(*it, "running") == "last-good")
+    out += "policy: RUNNING THE LAST GOOD POLICY (saved " + FieldText(*it, "last_good_saved_at", "?") + "), not " +
+           FieldText(*it, "file", "the policy file") + ": " + FieldText(*it, "message") + "\n";
+  const auto pending = it->find("pending_start");
+  if (pending != it->end() && pending->is_object())
+    out += "policy: " + FieldText(*it, "file", "the policy file") + " changed since the last good start: the last good "
+           "policy comes back at " + FieldText(*pending, "deadline", "?") + " unless `failoverctl confirm` comes first\n";
+  return out;
+}
+
 // Live NICs failoverd will not touch, and why: the administrator must see them.
 std::string LeftAloneLines(const nlohmann::json& status) {
   std::string out;
@@ -104,7 +120,7 @@ std::string FirewallLine(const nlohmann::json& status) {
 }  // namespace
 
 std::string RenderStatusTable(const nlohmann::json& status) {
-  std::string out;
+  std::string out = PolicyLines(status);
   const auto& bridges = ArrayField(status, "bridges");
   if (bridges.empty()) out += "no bridges\n";
   for (const auto& bridge : bridges) {

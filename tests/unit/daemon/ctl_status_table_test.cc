@@ -132,6 +132,30 @@ TEST(CtlStatusTableTest, PendingIsolatesAreShown) {
   for (const auto& line : Lines(RenderStatusTable(status))) EXPECT_THAT(line, Not(HasSubstr("pending isolate")));
 }
 
+TEST(CtlStatusTableTest, LastGoodPolicyStartWindowAndLeftAloneNicsAreShown) {
+  json status = SampleStatus();
+  status["policy"] = {{"file", "/etc/failoverd/policy.toml"},
+                      {"running", "last-good"},
+                      {"fallback", "invalid"},
+                      {"message", "THE POLICY FILE IS INVALID: running the last good policy"},
+                      {"last_good_saved_at", "2026-12-01T10:00:00.000Z"},
+                      {"pending_start", nullptr}};
+  status["left_alone"] = json::array({{{"name", "eth9"}, {"reason", "left alone: carries 192.0.2.10/24"}}});
+  auto lines = Lines(RenderStatusTable(status));
+  EXPECT_EQ(lines.front(),
+            "policy: RUNNING THE LAST GOOD POLICY (saved 2026-12-01T10:00:00.000Z), not /etc/failoverd/policy.toml: "
+            "THE POLICY FILE IS INVALID: running the last good policy")
+      << "first, before anything else";
+  EXPECT_THAT(lines, Contains("eth9: left alone: carries 192.0.2.10/24"));
+  status["policy"]["running"] = "file";
+  status["policy"]["pending_start"] = {{"deadline", "2026-12-07T10:10:00.000Z"}, {"seconds_left", 600}};
+  lines = Lines(RenderStatusTable(status));
+  EXPECT_EQ(lines.front(), "policy: /etc/failoverd/policy.toml changed since the last good start: the last good policy "
+                           "comes back at 2026-12-07T10:10:00.000Z unless `failoverctl confirm` comes first");
+  status["policy"]["pending_start"] = nullptr;
+  for (const auto& line : Lines(RenderStatusTable(status))) EXPECT_THAT(line, Not(HasSubstr("policy:")));
+}
+
 TEST(CtlResultOutputTest, ReloadAndPlanListTheirLines) {
   const json reload = {{"message", "policy applied: 1 bridge change(s)"},
                        {"changes", {"eth2: new: created with zone lan"}},
