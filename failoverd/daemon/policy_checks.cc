@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <set>
+
+#include "failoverd/core/nic_match.h"
 
 #include "firewall/shipped_zones.h"
 #include "firewall/zone_check.h"
@@ -87,6 +90,29 @@ PolicyCheck CheckPolicyOnHost(const policy::Policy& policy, firewall::Firewall* 
                            policy.daemon.control_group + "' is not a group on this host (getent group " +
                            policy.daemon.control_group + " finds nothing)");
   return check;
+}
+
+std::vector<std::string> PolicyWarnings(const policy::Policy& policy, const std::vector<core::LinkInfo>& links) {
+  std::vector<std::string> warnings;
+  using Kind = policy::NicSelector::Kind;
+  auto matches_none = [&](const policy::NicSelector& selector) {
+    return std::none_of(links.begin(), links.end(), [&](const core::LinkInfo& link) {
+      return !link.is_bridge() && core::MatchesSelector(selector, link);
+    });
+  };
+  auto check = [&](const policy::NicSelector& selector, const std::string& what) {
+    if ((selector.kind == Kind::kMac || selector.kind == Kind::kPath) && matches_none(selector))
+      warnings.push_back(At(policy, selector.pos) + "warning: " + what + " " + policy::ToString(selector.kind) +
+                         " " + selector.pattern + " matches no NIC on this host now (a typo, or a NIC not plugged in?)");
+  };
+  for (const auto& bridge : policy.bridges)
+    for (const auto& port : bridge.ports) check(port, "port of " + bridge.name + ":");
+  for (const auto& selector : policy.nics.exclude) check(selector, "exclude:");
+  for (const auto& interface : policy.interfaces)
+    if (std::none_of(links.begin(), links.end(), [&](const core::LinkInfo& link) { return link.name == interface.name; }))
+      warnings.push_back(At(policy, interface.pos) + "warning: interface " + interface.name +
+                         " does not exist on this host now; its zone applies once it does");
+  return warnings;
 }
 
 }  // namespace failoverd

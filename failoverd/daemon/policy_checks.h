@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "failoverd/core/link.h"
 #include "firewall/firewall.h"
 #include "policy/policy.h"
 
@@ -28,6 +29,12 @@ struct PolicyCheck {
 // CAP_NET_ADMIN; nothing is committed).
 PolicyCheck CheckPolicyOnHost(const policy::Policy& policy, firewall::Firewall* nft,
                               const std::map<std::string, firewall::ZoneFragment>& pinned = {});
+
+// What is only suspicious, not wrong, judged against the links of this host now: a
+// port or exclude selector by MAC or path that matches no link (a typo, or a NIC not
+// plugged yet), an [[interface]] that does not exist (yet). One "PATH:LINE:COLUMN:
+// warning: ..." line each.
+std::vector<std::string> PolicyWarnings(const policy::Policy& policy, const std::vector<core::LinkInfo>& links);
 
 // The zone of `bridge`: the pinned fragment when it is one of the zone the policy
 // names (a rollback's recorded rules), else ZONES_DIR/ZONE.nft.

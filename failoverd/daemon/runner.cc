@@ -318,6 +318,11 @@ int CheckPolicy(const std::string& policy_path, const policy::ParseResult& parse
                    last_good->saved_at.c_str());
     return 2;
   }
+  // What is only suspicious (a port's MAC no NIC here has): said, but no reason to refuse.
+  kernel::RtnlOps rtnl;
+  if (rtnl.Open())
+    if (auto links = rtnl.DumpLinks())
+      for (const auto& warning : PolicyWarnings(*parsed.policy, *links)) std::printf("%s\n", warning.c_str());
   if (!root) {
     std::printf("%s: ok (not root, so the rules were not checked against nftables)\n", policy_path.c_str());
   } else if (CheckZones(*parsed.policy) != 0) {

@@ -23,8 +23,8 @@ for bin in /usr/sbin/failoverd /usr/bin/failoverctl /usr/libexec/failoverd-udev-
   [[ -z $missing ]] || die "$bin in the guest lacks: $missing"
 done
 
-# The installed policy is one the installed daemon accepts (as the unit's ExecStartPre
-# would); --check only asks nftables, in a network namespace of its own, and with a /proc
+# The installed policy is one the installed daemon accepts (`failoverd --check`, as an
+# administrator runs it before the first start); --check only asks nftables, in a network namespace of its own, and with a /proc
 # of its own (a sanitizer build cannot run without one).
 unshare --net --mount --pid --fork --mount-proc="$root/proc" chroot "$root" /usr/sbin/failoverd --check --policy /etc/failoverd/policy.toml >/dev/null ||
   die "the installed failoverd rejects the policy"

@@ -92,5 +92,27 @@ TEST_F(PolicyChecksTest, PinnedZonesOfARollbackAreUsedInsteadOfTheFiles) {
   EXPECT_EQ(check.zones.at("eth0").input_rules, std::vector<std::string>{"accept"});
 }
 
+TEST_F(PolicyChecksTest, WhatIsOnlySuspiciousIsAWarning) {
+  const auto policy = Parse(
+      "[nics]\ninclude = [\"kind:veth\"]\nexclude = [\"mac:02:00:00:00:99:99\", \"mgmt*\"]\n"
+      "[[bridge]]\nname = \"eth0\"\nports = [{ mac = \"02:00:00:00:01:01\" }, { mac = \"02:00:00:00:01:0f\" }]\n"
+      "[[interface]]\nname = \"wg0\"\nzone = \"trusted\"\n");
+  core::LinkInfo nic;
+  nic.name = "ens1";
+  nic.kind = "veth";
+  nic.mac = *MacAddress::Parse("02:00:00:00:01:01");
+  core::LinkInfo bridge;
+  bridge.name = "br0";
+  bridge.kind = "bridge";
+  bridge.mac = *MacAddress::Parse("02:00:00:00:99:99");  // a bridge with that MAC is no NIC
+  EXPECT_THAT(PolicyWarnings(policy, {nic, bridge}),
+              ElementsAre(HasSubstr("p.toml:8:41: warning: port of eth0: mac 02:00:00:00:01:0f matches no NIC"),
+                          HasSubstr("p.toml:5:12: warning: exclude: mac 02:00:00:00:99:99 matches no NIC"),
+                          "p.toml:9:1: warning: interface wg0 does not exist on this host now; its zone applies once "
+                          "it does"));
+  nic.name = "wg0";
+  EXPECT_EQ(PolicyWarnings(policy, {nic}).size(), 2u);
+}
+
 }  // namespace
 }  // namespace failoverd
