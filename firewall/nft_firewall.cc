@@ -95,17 +95,22 @@ Result<std::string> NftFirewall::ListJson(const std::string& command) {
   return std::string(output == nullptr ? "" : output);
 }
 
-Result<std::string> NftFirewall::TableText() {
+Result<bool> NftFirewall::TablePresent() {
   // `list tables` succeeds with or without our table; `list table` would fail without it.
   Result<std::string> tables = ListJson(std::string("list tables ") + kTableFamily);
   if (!tables.ok()) return Status::Error("cannot list tables: " + tables.message());
   nlohmann::json json = nlohmann::json::parse(*tables, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array())
     return Status::Error("nft: unexpected JSON listing of tables");
-  bool present = false;
   for (const auto& item : json["nftables"])
-    if (item.contains("table") && item["table"].value("name", "") == kTableName) present = true;
-  if (!present) return std::string();
+    if (item.contains("table") && item["table"].value("name", "") == kTableName) return true;
+  return false;
+}
+
+Result<std::string> NftFirewall::TableText() {
+  auto present = TablePresent();
+  if (!present) return present.status();
+  if (!*present) return std::string();
   if (Status listed = Run(std::string("list table ") + kTableFamily + " " + kTableName, /*dry_run=*/false); !listed.ok())
     return Status::Error("cannot list table: " + listed.message());
   const char* output = nft_ctx_get_output_buffer(ctx_.get());
@@ -169,19 +174,12 @@ void Canonicalize(nlohmann::json& value) {
 }  // namespace
 
 Result<std::string> NftFirewall::ReadFingerprint() {
-  // `list tables` succeeds with or without our table; `list table` would fail without it.
-  Result<std::string> tables = ListJson(std::string("list tables ") + kTableFamily);
-  if (!tables.ok()) return Status::Error("cannot list tables: " + tables.message());
-  nlohmann::json json = nlohmann::json::parse(*tables, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array())
-    return Status::Error("nft: unexpected JSON listing of tables");
-  bool present = false;
-  for (const auto& item : json["nftables"])
-    if (item.contains("table") && item["table"].value("name", "") == kTableName) present = true;
-  if (!present) return std::string();
+  auto present = TablePresent();
+  if (!present) return present.status();
+  if (!*present) return std::string();
   Result<std::string> listing = ListJson(std::string("list table ") + kTableFamily + " " + kTableName);
   if (!listing.ok()) return Status::Error("cannot list table: " + listing.message());
-  json = nlohmann::json::parse(*listing, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json json = nlohmann::json::parse(*listing, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.contains("nftables") || !json["nftables"].is_array())
     return Status::Error("nft: unexpected JSON listing of table inet failoverd");
   // Objects are listed table, chains, sets, rules; the metainfo names nft's version only.

@@ -44,6 +44,8 @@ class NftFirewall : public Firewall {
   Status Run(const std::string& commands, bool dry_run);
   // Runs a list command and returns its JSON output.
   Result<std::string> ListJson(const std::string& command);
+  // Whether table inet failoverd exists.
+  Result<bool> TablePresent();
   // The chains of table inet failoverd, as nft's JSON objects.
   Result<std::vector<nlohmann::json>> OurChains();
 

@@ -371,8 +371,8 @@ Status RtnlOps::Announce(int port_ifindex, int bridge_ifindex) {
   return counts.status();
 }
 
-Result<std::vector<core::DefaultRoute>> RtnlOps::ListDefaultRoutes() {
-  std::vector<core::DefaultRoute> routes;
+Result<std::vector<RouteHop>> RtnlOps::DumpMainRoutes() {
+  std::vector<RouteHop> routes;
   for (const IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
     NetlinkMessage request = BuildRouteDumpRequest(family);
     std::vector<NetlinkMessage> messages;
@@ -381,9 +381,18 @@ Result<std::vector<core::DefaultRoute>> RtnlOps::ListDefaultRoutes() {
     if (family == IpFamily::kV6 && dump.error == -EAFNOSUPPORT) continue;
     if (!dump.ok()) return ReplyStatus("dump routes", dump);
     for (const NetlinkMessage& message : messages)
-      for (const core::DefaultRoute& hop : ParseDefaultRouteHops(Header(message))) routes.push_back(hop);
+      for (const RouteHop& hop : ParseRouteHops(Header(message))) routes.push_back(hop);
   }
   return routes;
+}
+
+Result<std::vector<core::DefaultRoute>> RtnlOps::ListDefaultRoutes() {
+  auto routes = DumpMainRoutes();
+  if (!routes) return routes.status();
+  std::vector<core::DefaultRoute> defaults;
+  for (const RouteHop& hop : *routes)
+    if (!hop.destination) defaults.push_back({hop.ifindex, hop.gateway});
+  return defaults;
 }
 
 Result<std::vector<IpPrefix>> RtnlOps::ListAddresses(int ifindex) {
@@ -418,21 +427,14 @@ Result<std::map<int, core::LiveConfig>> RtnlOps::ReadLiveConfigs() {
     // Global (and site) scope only: link-local addresses come and go with the link.
     if (address.scope == RT_SCOPE_UNIVERSE || address.scope == RT_SCOPE_SITE)
       configs[address.ifindex].addresses.push_back(address.prefix);
-  for (const IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
-    NetlinkMessage request = BuildRouteDumpRequest(family);
-    std::vector<NetlinkMessage> messages;
-    const NetlinkReply dump = rtnl_.Dump(reinterpret_cast<nlmsghdr*>(request.data()), &messages);
-    if (family == IpFamily::kV6 && dump.error == -EAFNOSUPPORT) continue;
-    if (!dump.ok()) return ReplyStatus("dump routes", dump);
-    for (const NetlinkMessage& message : messages) {
-      for (const RouteHop& hop : ParseRouteHops(Header(message))) {
-        // The kernel's own routes for an address's subnet (and fe80::/64) are the address's.
-        if (hop.protocol == RTPROT_KERNEL) continue;
-        std::string text = hop.destination ? "route " + hop.destination->ToString() : "the default route";
-        if (hop.gateway) text += " via " + hop.gateway->ToString();
-        configs[hop.ifindex].routes.push_back(text);
-      }
-    }
+  auto routes = DumpMainRoutes();
+  if (!routes) return routes.status();
+  for (const RouteHop& hop : *routes) {
+    // The kernel's own routes for an address's subnet (and fe80::/64) are the address's.
+    if (hop.protocol == RTPROT_KERNEL) continue;
+    std::string text = hop.destination ? "route " + hop.destination->ToString() : "the default route";
+    if (hop.gateway) text += " via " + hop.gateway->ToString();
+    configs[hop.ifindex].routes.push_back(text);
   }
   std::erase_if(configs, [](const auto& entry) { return entry.second.empty(); });
   return configs;

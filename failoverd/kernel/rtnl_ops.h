@@ -20,6 +20,7 @@
 
 #include "failoverd/core/kernel_ops.h"
 #include "failoverd/kernel/netlink_requester.h"
+#include "failoverd/kernel/route_requests.h"
 
 struct udev;
 struct nlmsghdr;
@@ -63,6 +64,8 @@ class RtnlOps final : public core::KernelOps {
   Result<core::LinkInfo> GetLinkByName(const std::string& name);
 
  private:
+  // Every next hop of the main table's unicast routes, IPv4 and IPv6.
+  Result<std::vector<RouteHop>> DumpMainRoutes();
   Result<core::LinkInfo> QueryLink(nlmsghdr* request, const std::string& what);
   // The current name of `ifindex` for messages ("ifindex 7" if it has none).
   std::string NameOf(int ifindex);

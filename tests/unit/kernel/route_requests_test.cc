@@ -163,6 +163,34 @@ TEST(RouteRequestsTest, DefaultRouteHopsSurviveABrokenMultipath) {
   EXPECT_TRUE(ParseDefaultRouteHops(message.nlh).empty());
 }
 
+// Every route's hops with their destination and protocol: what tells a live NIC
+// (someone's static or default route) from one whose routes are only its addresses'.
+TEST(RouteRequestsTest, RouteHopsOfAnyMainTableRoute) {
+  RouteMessage subnet(AF_INET, 8, RT_TABLE_MAIN, RTN_UNICAST);
+  static_cast<rtmsg*>(mnl_nlmsg_get_payload(subnet.nlh))->rtm_protocol = RTPROT_STATIC;
+  const uint8_t dst[4] = {10, 0, 0, 0};
+  const uint8_t gateway[4] = {192, 0, 2, 254};
+  mnl_attr_put(subnet.nlh, RTA_DST, 4, dst);
+  mnl_attr_put(subnet.nlh, RTA_GATEWAY, 4, gateway);
+  mnl_attr_put_u32(subnet.nlh, RTA_OIF, 4);
+  auto hops = ParseRouteHops(subnet.nlh);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].ifindex, 4);
+  EXPECT_EQ(hops[0].destination, IpPrefix::Parse("10.0.0.0/8"));
+  EXPECT_EQ(hops[0].gateway, IpAddress::Parse("192.0.2.254"));
+  EXPECT_EQ(hops[0].protocol, RTPROT_STATIC);
+  EXPECT_TRUE(ParseDefaultRouteHops(subnet.nlh).empty()) << "not a default route";
+
+  // A destination length without a destination, or longer than the family's: nothing.
+  RouteMessage broken(AF_INET, 8, RT_TABLE_MAIN, RTN_UNICAST);
+  mnl_attr_put_u32(broken.nlh, RTA_OIF, 4);
+  EXPECT_TRUE(ParseRouteHops(broken.nlh).empty());
+  RouteMessage too_long(AF_INET, 40, RT_TABLE_MAIN, RTN_UNICAST);
+  mnl_attr_put(too_long.nlh, RTA_DST, 4, dst);
+  mnl_attr_put_u32(too_long.nlh, RTA_OIF, 4);
+  EXPECT_TRUE(ParseRouteHops(too_long.nlh).empty());
+}
+
 TEST(RouteRequestsTest, RouteDumpRequest) {
   NetlinkMessage message = BuildRouteDumpRequest(IpFamily::kV6);
   const nlmsghdr* nlh = Header(message);
