@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "failoverd/core/live_nics.h"
 #include "failoverd/core/nic_match.h"
 #include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/overrides_json.h"
@@ -28,6 +27,7 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
       log_(GetLogger("engine")),
       state_(policy_.daemon.state_dir),
       executor_(kernel, firewall_, events_, clock),
+      live_nics_(kernel, clock, events_, metrics_),
       probes_(loop, clock,
               probes ? std::move(probes)
                      : ProbeManager::SessionFactory([](int, const std::string&, const MacAddress&) {
@@ -60,7 +60,7 @@ Status Daemon::Start() {
   observed_.ReplaceAll(*links, clock_.Now(), /*initial=*/true);
   std::set<int> all;
   for (const auto& [ifindex, link] : observed_.links()) all.insert(ifindex);
-  JudgeLiveNics(std::move(all));
+  live_nics_.Judge(policy_, observed_, std::move(all));
 
   // The table goes in first, atomically replacing any table left by an earlier run
   // (or the static zero phase): every policy bridge is governed from this moment,
@@ -126,46 +126,7 @@ Status Daemon::Start() {
 
 core::Decision Daemon::DecideNow() const {
   return core::Decide({policy_, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_,
-                       &restore_active_, &left_alone_});
-}
-
-void Daemon::JudgeLiveNics(std::set<int> candidates) {
-  // Only NICs the policy manages and failoverd does not have yet need the kernel read.
-  std::erase_if(candidates, [this](int ifindex) {
-    const core::LinkInfo* link = observed_.Find(ifindex);
-    const bool judged = link && core::IsManagedNic(policy_.nics, *link) &&
-                        !core::InFailoverdsHands(policy_, observed_, *link) && !converting_.count(ifindex);
-    // A NIC this policy does not manage is no longer failoverd's to leave alone.
-    if (!judged) left_alone_.erase(ifindex);
-    return !judged;
-  });
-  for (const int ifindex : candidates) unjudged_.erase(ifindex);
-  if (candidates.empty()) return;
-  auto configs = kernel_.ReadLiveConfigs();
-  std::map<int, std::string> verdicts;
-  if (configs) {
-    verdicts = core::JudgeLiveNics(policy_, observed_, *configs, candidates, converting_);
-  } else {
-    // Not knowing whether a NIC is live, failoverd must not take it; it asks again.
-    for (const int ifindex : candidates) {
-      verdicts[ifindex] = "left alone: its addresses and routes could not be read (" + configs.message() +
-                          "); judged again at the next change";
-      unjudged_.insert(ifindex);
-    }
-  }
-  for (const int ifindex : candidates) {
-    auto verdict = verdicts.find(ifindex);
-    const std::string name = observed_.Find(ifindex)->name;
-    if (verdict == verdicts.end()) {
-      if (left_alone_.erase(ifindex)) log_->info("{}: no longer left alone: it carries nothing of anyone's now", name);
-      continue;
-    }
-    if (left_alone_[ifindex] == verdict->second) continue;
-    left_alone_[ifindex] = verdict->second;
-    ++metrics_.nics_left_alone;
-    log_->warn("{}: {}", name, verdict->second);
-    events_.Add(clock_.WallNow(), "left-alone", name + ": " + verdict->second);
-  }
+                       &restore_active_, &live_nics_.left_alone()});
 }
 
 bool Daemon::Refresh() {
@@ -185,13 +146,12 @@ bool Daemon::Refresh() {
   for (const auto& link : changes.removed) {
     log_->log(level(link), "{}: removed", link.name);
     progress_.prepared_nics.erase(link.ifindex);
-    left_alone_.erase(link.ifindex);
-    unjudged_.erase(link.ifindex);
+    live_nics_.Forget(link.ifindex);
   }
   // A NIC that appears (hot-plug) is judged before anything is done to it.
-  std::set<int> judge = unjudged_;
-  for (const auto& link : changes.appeared) judge.insert(link.ifindex);
-  JudgeLiveNics(std::move(judge));
+  std::set<int> appeared;
+  for (const auto& link : changes.appeared) appeared.insert(link.ifindex);
+  live_nics_.JudgeNew(policy_, observed_, appeared);
   for (const auto& link : changes.carrier_changed) {
     log_->log(level(link), "{}: carrier {}", link.name, link.carrier ? "up" : "down");
     if (core::IsManagedNic(policy_.nics, link)) ++metrics_.carrier_changes[link.name];
@@ -282,7 +242,8 @@ void Daemon::ReadNamesOfNewNics() {
   // kernel announces a link before udev's helper has run, hence here and not on
   // "link appeared". On a steady system this never reads anything.
   for (const auto& [ifindex, link] : observed_.links()) {
-    if (!core::IsManagedNic(policy_.nics, link) || left_alone_.count(ifindex) || state_.names().count(link.identity()))
+    if (!core::IsManagedNic(policy_.nics, link) || live_nics_.left_alone().count(ifindex) ||
+        state_.names().count(link.identity()))
       continue;
     if (Status reread = state_.Reload(); !reread) log_->warn("cannot re-read {}: {}", state_.path(), reread.message());
     return;
@@ -558,21 +519,11 @@ nlohmann::json Daemon::StatusJson() const {
       {"pending_migration", migration_hook_.status ? migration_hook_.status() : nlohmann::json()},
       {"pending_isolate", PendingIsolateJson()},
       {"last_rollback", LastRollbackJson()},
-      {"left_alone", LeftAloneJson()},
+      {"left_alone", live_nics_.ToJson(observed_)},
       {"policy", PolicyJson()},
   };
 }
 
-nlohmann::json Daemon::LeftAloneJson() const {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [ifindex, reason] : left_alone_) {
-    const core::LinkInfo* link = observed_.Find(ifindex);
-    out.push_back({{"name", link ? link->name : "?"},
-                   {"perm_mac", link ? link->identity().ToString() : ""},
-                   {"reason", reason}});
-  }
-  return out;
-}
 
 std::string Daemon::MetricsText() const {
   Metrics::Gauges gauges;
@@ -582,7 +533,7 @@ std::string Daemon::MetricsText() const {
   }
   for (const auto& nic : decision_.nics)
     gauges.nic_carrier[observed_.Find(nic.ifindex)->name] = observed_.Find(nic.ifindex)->carrier;
-  gauges.left_alone = left_alone_.size();
+  gauges.left_alone = live_nics_.left_alone().size();
   gauges.policy_fallback = origin_.fallback;
   return metrics_.Exposition(gauges);
 }

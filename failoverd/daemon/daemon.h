@@ -28,6 +28,7 @@
 #include "failoverd/daemon/executor.h"
 #include "failoverd/daemon/firewall_keeper.h"
 #include "failoverd/daemon/last_good.h"
+#include "failoverd/daemon/live_nic_watch.h"
 #include "failoverd/daemon/start_policy.h"
 #include "failoverd/daemon/metrics.h"
 #include "failoverd/daemon/policy_guard.h"
@@ -111,9 +112,9 @@ class Daemon {
 
   // Before Start(): NICs a conversion (`failoverd --migrate`) is taking over; they are
   // live, but not left alone.
-  void SetConverting(std::set<int> ifindexes) { converting_ = std::move(ifindexes); }
+  void SetConverting(std::set<int> ifindexes) { live_nics_.SetConverting(std::move(ifindexes)); }
   // Live NICs failoverd leaves alone (core/live_nics.h), by ifindex, with the reason.
-  const std::map<int, std::string>& left_alone() const { return left_alone_; }
+  const std::map<int, std::string>& left_alone() const { return live_nics_.left_alone(); }
 
   // The administrator's commands (daemon_admin.cc). Each answers with a message for
   // the operator, or an error saying why it was refused; a refusal changes nothing.
@@ -193,11 +194,6 @@ class Daemon {
   // the daemon was stopped is still deleted at the next start.
   void RecordManagedBridges();
   void ReadNamesOfNewNics();
-  // Judges whether the managed NICs among `candidates` are live (core/live_nics.h):
-  // at start and reload every link, afterwards each link that appears. A verdict
-  // stands until the NIC goes or the next reload; a NIC whose configuration could
-  // not be read is left alone and judged again at the next re-read.
-  void JudgeLiveNics(std::set<int> candidates);
   // Fast path (fast_failover.cc). True when `lost` was an active port that has
   // indeed lost carrier (the standby is attached if one is ready); `verify` asks the
   // kernel first.
@@ -251,7 +247,6 @@ class Daemon {
   nlohmann::json PendingIsolateSection() const;  // for state.json
   std::string PendingIsolateNote(const std::string& bridge) const;  // "restored at T unless ..."
   nlohmann::json LastRollbackJson() const;
-  nlohmann::json LeftAloneJson() const;  // for status
 
   policy::Policy policy_;
   std::string machine_id_;
@@ -265,16 +260,14 @@ class Daemon {
   Metrics metrics_;
   StateStore state_;
   Executor executor_;
+  // Live NICs left alone: every link judged at start and reload, each new one when it appears.
+  LiveNicWatch live_nics_;
   core::ObservedState observed_;
   core::Progress progress_;
   core::Decision decision_;
   ProbeManager probes_;
   std::map<std::string, std::string> blocked_;  // bridges that cannot be set up, and why
   bool zero_phase_ = false;
-  // Live NICs left alone, by ifindex, with the reason (status); those to judge again.
-  std::map<int, std::string> left_alone_;
-  std::set<int> unjudged_;
-  std::set<int> converting_;
   PolicyOrigin origin_;
   std::optional<EventLoop::TimerId> start_window_timer_;
   // The zones of the policy's [[interface]]s, as installed.

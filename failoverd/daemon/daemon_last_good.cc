@@ -69,7 +69,7 @@ void Daemon::RecordLastGood(const std::string& why) {
     if (link.is_bridge() || link.name == "lo") continue;
     bool excluded = false;
     for (const auto& selector : policy_.nics.exclude) excluded = excluded || core::MatchesSelector(selector, link);
-    if (excluded || left_alone_.count(ifindex)) open.insert(link.name);
+    if (excluded || live_nics_.left_alone().count(ifindex)) open.insert(link.name);
   }
   for (const auto& selector : policy_.nics.exclude)
     if (selector.kind == policy::NicSelector::Kind::kName && NftCanMatch(selector.pattern)) open.insert(selector.pattern);

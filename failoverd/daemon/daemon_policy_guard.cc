@@ -25,7 +25,7 @@ Status Daemon::GuardPolicy(const policy::Policy& next, const PolicyGuardRequest&
     if (auto zone = firewall::LoadZone(next.daemon.zones_dir, bridge.zone)) zones[bridge.name] = *zone;
   const core::Decision decided_next =
       core::Decide({next, observed_, state_.names(), machine_id_, clock_.Now(), &probes_.evidence(), &overrides_,
-                    nullptr, &left_alone_});
+                    nullptr, &live_nics_.left_alone()});
   const std::vector<std::string> hazards =
       PolicyHazards(policy_, next, decision_, decided_next, facts, zones, guard.session);
   if (hazards.empty()) return Status::Ok();

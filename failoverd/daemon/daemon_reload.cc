@@ -156,7 +156,7 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
   // alone may have been given up by whoever configured it.
   std::set<int> all;
   for (const auto& [ifindex, link] : observed_.links()) all.insert(ifindex);
-  JudgeLiveNics(std::move(all));
+  live_nics_.Judge(policy_, observed_, std::move(all));
   decision_ = DecideNow();  // nothing may keep pointing into the old policy
   const std::string summary = "policy applied: " + std::to_string(changes.size()) + " change(s)" +
                               (restart.empty() ? "" : "; needs a restart to take effect: " + restart.front() +
