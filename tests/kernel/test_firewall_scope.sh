@@ -13,7 +13,9 @@
 #   - virbr0 follows the zone the policy gives it (isolated: no answer), and after a
 #     reload without the [[interface]] it is left to its owner again (answers);
 #   - eth0 still judges its own traffic: 8080 stays closed on eth0, 22 open;
-#   - the container on eth0 reaches the LAN peer, with br_netfilter on and off.
+#   - the container on eth0 reaches the LAN peer, with br_netfilter on and off;
+#   - the zero phase failoverd writes from its last good policy (for an early-boot unit,
+#     if failoverd cannot start) keeps the excluded NIC open and everything else closed.
 set -euo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
 lab_init fwscope
@@ -115,4 +117,16 @@ ok "virbr0 answers again: left to its owner's rules"
 set_listing=$(nft_out=$(ip netns exec "$S" nft list set inet failoverd governed) && echo "$nft_out")
 grep -q virbr0 <<<"$set_listing" && fail "virbr0 is still governed: $set_listing"
 assert_cmd "the excluded NIC still answers" lab_tcp_connects admin 203.0.113.10 22
+
+# The zero phase failoverd wrote from its last good policy, as an early-boot unit would load
+# it when failoverd cannot start: everything closed but what that policy left open — the
+# NIC it excluded (by MAC, written by its name).
 lab_daemon_stop
+zero=$T/state/zero-phase.nft
+grep -q 'iifname "mgmt0" accept' "$zero" || fail "the zero phase does not keep the excluded NIC open: $(cat "$zero")"
+ip netns exec "$S" nft -f "$zero" || fail "the written zero phase does not load"
+ok "the zero phase written from the last good policy loads"
+assert_cmd "under it the excluded NIC answers ping" lab_ping_ok admin 203.0.113.10
+assert_cmd "... and TCP" lab_tcp_connects admin 203.0.113.10 22
+assert_not_cmd "... while eth0 is closed (default deny before takeover)" lab_tcp_connects peer 192.0.2.9 22
+assert_not_cmd "... and so is docker0, which that policy did not exclude" lab_ping_ok dk 198.51.100.1
