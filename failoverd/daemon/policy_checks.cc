@@ -108,6 +108,18 @@ std::vector<std::string> PolicyWarnings(const policy::Policy& policy, const std:
   for (const auto& bridge : policy.bridges)
     for (const auto& port : bridge.ports) check(port, "port of " + bridge.name + ":");
   for (const auto& selector : policy.nics.exclude) check(selector, "exclude:");
+  // failoverd's table drops every PREFIX* interface: an excluded NIC still carrying such
+  // a name (it was failoverd's before it was excluded) would be cut off by it.
+  for (const auto& link : links) {
+    if (link.is_bridge() || policy.nics.prefix.empty() || !link.name.starts_with(policy.nics.prefix)) continue;
+    for (const auto& selector : policy.nics.exclude)
+      if (core::MatchesSelector(selector, link)) {
+        warnings.push_back(At(policy, selector.pos) + "warning: excluded NIC " + link.name + " carries a name in the "
+                           "NIC prefix '" + policy.nics.prefix + "', whose traffic failoverd's firewall drops: "
+                           "rename it (ip link set " + link.name + " name ...)");
+        break;
+      }
+  }
   for (const auto& interface : policy.interfaces)
     if (std::none_of(links.begin(), links.end(), [&](const core::LinkInfo& link) { return link.name == interface.name; }))
       warnings.push_back(At(policy, interface.pos) + "warning: interface " + interface.name +

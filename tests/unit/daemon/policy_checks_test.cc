@@ -112,6 +112,12 @@ TEST_F(PolicyChecksTest, WhatIsOnlySuspiciousIsAWarning) {
                           "it does"));
   nic.name = "wg0";
   EXPECT_EQ(PolicyWarnings(policy, {nic}).size(), 2u);
+  // An excluded NIC named like one of failoverd's would be dropped by its firewall.
+  core::LinkInfo old_nic = nic;
+  old_nic.name = "hweth3";
+  old_nic.mac = *MacAddress::Parse("02:00:00:00:99:99");
+  EXPECT_THAT(PolicyWarnings(policy, {nic, old_nic}),
+              ::testing::Contains(HasSubstr("p.toml:5:12: warning: excluded NIC hweth3 carries a name in the NIC prefix")));
 }
 
 }  // namespace
