@@ -509,6 +509,25 @@ nlohmann::json Daemon::StatusJson() const {
   for (const auto& bridge : decision_.bridges) bridges.push_back(BridgeJson(bridge));
   nlohmann::json nics = nlohmann::json::array();
   for (const auto& nic : decision_.nics) nics.push_back(NicJson(nic));
+  // A live NIC failoverd leaves alone is listed too, with why: the administrator looks
+  // for it among the NICs first.
+  for (const auto& [ifindex, reason] : live_nics_.left_alone()) {
+    const core::LinkInfo* link = observed_.Find(ifindex);
+    if (!link) continue;
+    nics.push_back({{"name", link->name},
+                    {"ifindex", ifindex},
+                    {"perm_mac", link->perm_mac && !link->perm_mac->IsZero() ? nlohmann::json(link->perm_mac->ToString())
+                                                                            : nlohmann::json()},
+                    {"mac", link->mac.ToString()},
+                    {"path", link->path.empty() ? nlohmann::json() : nlohmann::json(link->path)},
+                    {"driver", link->driver.empty() ? nlohmann::json() : nlohmann::json(link->driver)},
+                    {"carrier", link->carrier},
+                    {"bridge", nullptr},
+                    {"role", "left-alone"},
+                    {"reason", reason},
+                    {"network", nullptr},
+                    {"seen", SeenJson(ifindex)}});
+  }
   return {
       {"bridges", bridges},
       {"nics", nics},

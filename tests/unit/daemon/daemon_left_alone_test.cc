@@ -61,6 +61,17 @@ TEST_F(LeftAloneTest, LiveNicIsLeftAloneAtStart) {
             "left alone: carries 192.0.2.10/24 and the default route via 192.0.2.1; add a bridge named eth0 to the "
             "policy and run `failoverd --migrate` to convert it");
   EXPECT_NE(daemon_->MetricsText().find("failoverd_nics_left_alone 1\n"), std::string::npos);
+  // Also among the NICs, with its own role and the reason.
+  bool listed = false;
+  const nlohmann::json status = daemon_->StatusJson();
+  for (const auto& nic : status["nics"])
+    if (nic["name"] == "eth0") {
+      listed = true;
+      EXPECT_EQ(nic["role"], "left-alone");
+      EXPECT_TRUE(nic["bridge"].is_null());
+      EXPECT_NE(nic["reason"].get<std::string>().find("left alone: carries 192.0.2.10/24"), std::string::npos);
+    }
+  EXPECT_TRUE(listed);
   EXPECT_NE(daemon_->MetricsText().find("failoverd_nics_left_alone_total 1\n"), std::string::npos);
   // Judged once: later re-reads neither log nor count it again.
   daemon_->Resync();
