@@ -121,8 +121,29 @@ TEST(RulesetTest, TableAppendsTheZones) {
   BridgeZone eth0 = Bridge("eth0", {"tcp dport 22 accept"}, {});
   BridgeZone eth1 = Bridge("eth1", {"drop"}, {"drop"});
   std::string script = TableScript(Governing({"eth0", "eth1"}, {eth0, eth1}));
-  std::string base = TableScript(Governing({"eth0", "eth1"}));
-  EXPECT_EQ(script, base + InstallZoneScript(eth0) + InstallZoneScript(eth1));
+  // After the table's closing brace: eth0's zone, then eth1's, each in full.
+  const size_t table_end = Find(script, "\n}\n") + 3;
+  EXPECT_EQ(script.substr(table_end),
+            "add chain inet failoverd in_eth0\n"
+            "flush chain inet failoverd in_eth0\n"
+            "add rule inet failoverd in_eth0 tcp dport 22 accept\n"
+            "add chain inet failoverd fwd_eth0\n"
+            "flush chain inet failoverd fwd_eth0\n"
+            "add rule inet failoverd fwd_eth0 oifname \"eth0\" accept\n"
+            "add element inet failoverd zone_input { \"eth0\" : jump in_eth0 }\n"
+            "add element inet failoverd zone_forward { \"eth0\" : jump fwd_eth0 }\n"
+            "add element inet failoverd governed { \"eth0\" }\n"
+            "add chain inet failoverd in_eth1\n"
+            "flush chain inet failoverd in_eth1\n"
+            "add rule inet failoverd in_eth1 drop\n"
+            "add chain inet failoverd fwd_eth1\n"
+            "flush chain inet failoverd fwd_eth1\n"
+            "add rule inet failoverd fwd_eth1 oifname \"eth1\" accept\n"
+            "add rule inet failoverd fwd_eth1 drop\n"
+            "add element inet failoverd zone_input { \"eth1\" : jump in_eth1 }\n"
+            "add element inet failoverd zone_forward { \"eth1\" : jump fwd_eth1 }\n"
+            "add element inet failoverd governed { \"eth1\" }\n");
+  EXPECT_EQ(script.substr(0, table_end), TableScript(Governing({"eth0", "eth1"})));
 }
 
 TEST(RulesetTest, InstallFillsBothChainsThenAddsTheElements) {
