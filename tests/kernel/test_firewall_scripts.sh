@@ -55,6 +55,13 @@ listing_has() {  # listing_has TEXT NFT-LIST-ARGS...
   listing=$(nft_ns list "$@") || return 1
   grep -qF -- "$text" <<<"$listing"
 }
+# The listing exists and lacks TEXT: a missing chain or map must not pass for "no TEXT".
+listing_lacks() {  # listing_lacks TEXT NFT-LIST-ARGS...
+  local text=$1 listing
+  shift
+  listing=$(nft_ns list "$@") || return 1
+  ! grep -qF -- "$text" <<<"$listing"
+}
 
 # ---- zero phase --------------------------------------------------------------
 nft_ns -f "$zero_file" || fail "zero-phase.nft does not load"
@@ -89,15 +96,15 @@ has_chain in_br-t.1 && fail "zero phase left the zone chain in_br-t.1 behind"
 pass "zero phase replaces a table that holds zones"
 
 # ---- a bridge with a peer behind it ------------------------------------------
-# $NS is the host with bridge br-t.1 (10.77.0.1); $PEER sits at the other end
-# of a veth that is a port of the bridge (10.77.0.2).
+# $NS is the host with bridge br-t.1 (192.0.2.1); $PEER sits at the other end
+# of a veth that is a port of the bridge (192.0.2.2).
 ip -n "$NS" link set lo up
 ip -n "$PEER" link set lo up
 ip -n "$NS" link add br-t.1 type bridge
 ip -n "$NS" link add veth-h type veth peer name veth-p netns "$PEER"
 ip -n "$NS" link set veth-h master br-t.1
-ip -n "$NS" addr add 10.77.0.1/24 dev br-t.1
-ip -n "$PEER" addr add 10.77.0.2/24 dev veth-p
+ip -n "$NS" addr add 192.0.2.1/24 dev br-t.1
+ip -n "$PEER" addr add 192.0.2.2/24 dev veth-p
 ip -n "$NS" link set veth-h up
 ip -n "$NS" link set br-t.1 up
 ip -n "$PEER" link set veth-p up
@@ -108,8 +115,8 @@ ping_ok() { ip netns exec "$1" ping -q -c1 -W1 -w10 "$2" >/dev/null 2>&1; }
 ping_blocked() { ! ip netns exec "$1" ping -q -c2 -W1 -i0.2 "$2" >/dev/null 2>&1; }
 
 # With no zone for the bridge: nothing new comes in; replies to the host do.
-ping_ok "$NS" 10.77.0.2 || fail "no zone: host cannot ping the peer (replies must be accepted)"
-ping_blocked "$PEER" 10.77.0.1 || fail "no zone: the peer can ping the host (policy must drop)"
+ping_ok "$NS" 192.0.2.2 || fail "no zone: host cannot ping the peer (replies must be accepted)"
+ping_blocked "$PEER" 192.0.2.1 || fail "no zone: the peer can ping the host (policy must drop)"
 pass "no zone: default deny inbound, replies accepted"
 
 # ---- install -----------------------------------------------------------------
@@ -124,13 +131,14 @@ listing_has '"br-t.1" : jump fwd_br-t.1' map inet failoverd zone_forward || fail
 listing_has 'tcp dport 22 accept' chain inet failoverd in_br-t.1 || fail "install: lan rules missing"
 pass "install lan twice: idempotent, chains and map elements present"
 
-ping_ok "$PEER" 10.77.0.1 || fail "lan: the peer cannot ping the host"
+ping_ok "$PEER" 192.0.2.1 || fail "lan: the peer cannot ping the host"
 pass "lan: the peer can ping the host"
 
 "$tool" install br-t.1 "$zones" isolated | load || fail "install isolated over lan does not load"
-listing_has 'tcp dport' chain inet failoverd in_br-t.1 && fail "isolated: lan rules left behind"
-ping_blocked "$PEER" 10.77.0.1 || fail "isolated: the peer can ping the host"
-ping_blocked "$NS" 10.77.0.2 || fail "isolated: established replies reach the host"
+listing_lacks 'tcp dport' chain inet failoverd in_br-t.1 || fail "isolated: lan rules left behind (or no chain)"
+listing_has 'drop' chain inet failoverd in_br-t.1 || fail "isolated: the chain does not drop"
+ping_blocked "$PEER" 192.0.2.1 || fail "isolated: the peer can ping the host"
+ping_blocked "$NS" 192.0.2.2 || fail "isolated: established replies reach the host"
 pass "isolated replaces lan; drops even replies to the host"
 
 for zone in trusted lan external isolated; do
@@ -143,12 +151,13 @@ pass "every shipped zone loads"
 "$tool" remove br-t.1 | load || fail "remove does not load twice"
 has_chain in_br-t.1 && fail "remove: chain in_br-t.1 still there"
 has_chain fwd_br-t.1 && fail "remove: chain fwd_br-t.1 still there"
-listing_has 'br-t.1' map inet failoverd zone_input && fail "remove: zone_input element still there"
-listing_has 'br-t.1' map inet failoverd zone_forward && fail "remove: zone_forward element still there"
+listing_lacks 'br-t.1' map inet failoverd zone_input || fail "remove: zone_input element still there (or no map)"
+listing_lacks 'br-t.1' map inet failoverd zone_forward || fail "remove: zone_forward element still there (or no map)"
+listing_lacks 'br-t.1' set inet failoverd governed || fail "remove: still governed (or no set)"
 has_chain in_eth0 || fail "remove of br-t.1 removed eth0's zone"
 "$tool" remove never-there | load || fail "remove of a bridge without a zone fails"
-ping_blocked "$PEER" 10.77.0.1 || fail "after remove: the peer can ping the host"
-ping_ok "$NS" 10.77.0.2 || fail "after remove: host cannot ping the peer"
+ping_blocked "$PEER" 192.0.2.1 || fail "after remove: the peer can ping the host"
+ping_ok "$NS" 192.0.2.2 || fail "after remove: host cannot ping the peer"
 pass "remove twice: chains and elements gone, back to default deny"
 
 # ---- NftFirewall (libnftables) -----------------------------------------------

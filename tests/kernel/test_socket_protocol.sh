@@ -61,8 +61,12 @@ lab_bg_stop "$follow_pid"
 
 reply=$(ask "auto $n2")
 assert_eq true "$(jq -r .ok <<<"$reply")" "auto over the socket: ok"
+assert_match "^$n2: handed back to failoverd" "$(jq -r .result.message <<<"$reply")" "auto says which NIC went back to the daemon"
 reply=$(ask "probe $n1")
 assert_eq true "$(jq -r .ok <<<"$reply")" "probe over the socket: ok"
+assert_eq "$n1" "$(jq -r .result.nic <<<"$reply")" "probe answers for the NIC asked about"
+assert_eq true "$(jq -r '.result.carrier' <<<"$reply")" "probe reports its carrier"
+assert_eq true "$(jq -e '.result | has("seen") and has("verdict") and has("role")' <<<"$reply")" "probe carries what the cable shows and the verdict"
 reply=$(ask "metrics")
 jq -r .result <<<"$reply" | grep '^failoverd_netlink_resyncs_total [0-9]' >/dev/null || fail "metrics: no Prometheus sample in .result"
 ok "metrics is Prometheus text in .result"
