@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DFAILOVERD_SANITIZE=ON
+# FAILOVERD_REQUIRE_ALL_TESTS: a test whose tool is missing fails the run instead of vanishing.
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DFAILOVERD_SANITIZE=ON -DFAILOVERD_REQUIRE_ALL_TESTS=ON
 cmake --build build-test -j2
 
 # Sanitizers: stop at the first error. LeakSanitizer works in network namespaces (it

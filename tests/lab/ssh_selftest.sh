@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks tests/lab/ssh.sh by hand (not a ctest): a dropbear server and a streaming
+# Checks tests/lab/ssh.sh (ctest lab.ssh_selftest): a dropbear server and a streaming
 # dbclient session between two lab hosts on one switch; the session survives a 1 s cable
 # cut with a gap of about the cut, and a cut for good is reported within seconds.
 #   sudo bash tests/lab/ssh_selftest.sh

@@ -117,15 +117,17 @@ check_boot_probes() {  # BOOT
   ok "$b: the switch captures hold $ssh lan SSH answers from the guest and no other TCP segment or ICMP error from it"
 }
 
-# failoverd never crashed or was restarted in this boot, and no sanitizer spoke (the test
-# command installs its ASan/UBSan build into the guest).
+# failoverd never crashed or was restarted in this boot. The guest runs a build without
+# sanitizers (build_tree.sh: LeakSanitizer cannot run under udevd's system call filter), so
+# what is looked for is what systemd and libstdc++ say when a process dies: a main process
+# that exited by a signal or dumped core, a failed result, an uncaught exception.
 check_no_crash() {  # BOOT
   local restarts reports
   restarts=$(vm_run 'systemctl show -P NRestarts failoverd.service') || fail "$1: cannot ask systemd"
-  reports=$(vm_run 'journalctl -b -u failoverd --no-pager -o cat | grep -cE "Sanitizer|runtime error:" || true')
+  reports=$(vm_run 'journalctl -b -u failoverd --no-pager -o cat | grep -cE "code=(killed|dumped)|Failed with result|terminate called|Segmentation fault|Aborted" || true')
   [[ $restarts == 0 && $reports == 0 ]] ||
-    fail "$1: failoverd was restarted $restarts time(s), $reports sanitizer line(s) in its journal"
-  ok "$1: failoverd ran the whole boot without a restart or a sanitizer report"
+    fail "$1: failoverd was restarted $restarts time(s); $reports crash line(s) in its journal: $(vm_run 'journalctl -b -u failoverd --no-pager -o cat | grep -E "code=(killed|dumped)|Failed with result|terminate called|Segmentation fault|Aborted" | head -n 3')"
+  ok "$1: failoverd ran the whole boot without a restart or a crash"
 }
 
 # Names, ordering and firewall of the boot just finished. NAMER: who must have named the
