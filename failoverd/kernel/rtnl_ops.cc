@@ -337,6 +337,21 @@ Status RtnlOps::UpdateBridge(int ifindex, const core::BridgeSpec& spec) {
   if (spec.forward_delay_s < 0 || spec.forward_delay_s > kMaxForwardDelaySeconds)
     return Status::Error(name + ": update bridge: forward delay must be 0.." + std::to_string(kMaxForwardDelaySeconds) +
                          " s");
+  // The kernel sets the forward delay before the STP state and range-checks it (2..30 s)
+  // while STP is on, so turning STP off together with a shorter delay is refused
+  // (ERANGE): STP goes off on its own first.
+  if (!spec.stp) {
+    RequestBuffer buffer;
+    nlmsghdr* nlh = StartRequest(buffer, RTM_NEWLINK, 0);
+    PutLinkHeader(nlh, ifindex);
+    nlattr* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, linkinfo);
+    if (Status off = ChangeLink(nlh, name + ": update bridge: stp off"); !off) return off;
+  }
   RequestBuffer buffer;
   nlmsghdr* nlh = StartRequest(buffer, RTM_NEWLINK, 0);
   PutLinkHeader(nlh, ifindex);
