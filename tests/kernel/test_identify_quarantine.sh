@@ -50,6 +50,7 @@ assert_eq null "$(lab_nic_field "$n_unk" .bridge)" "status: $n_unk serves no bri
 assert_eq other-sw "$(lab_nic_field "$n_unk" .seen.lldp.system_name)" "status: $n_unk sees LLDP system other-sw"
 assert_match 'quarantined' "$(lab_nic_field "$n_unk" .reason)" "status: $n_unk's reason"
 assert_match "$n_unk: .*quarantined" "$(lab_ctl events | grep -m 1 "$n_unk: .*quarantined")" "events: $n_unk quarantined"
+assert_eq 1 "$(lab_ctl metrics | awk '$1 == "failoverd_quarantines_total" { print $2 }')" "metrics: failoverd_quarantines_total counts it"
 assert_match 'unknown' "$(lab_ctl probe "$n_unk")" "failoverctl probe $n_unk"
 wait_until 15 lab_active_is eth0 "$n_lan"
 wait_until 15 lab_active_is eth1 "$n_wan"
