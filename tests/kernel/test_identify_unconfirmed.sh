@@ -77,3 +77,10 @@ probes=$(lab_capture_count cap-lan "ether src $m_lan and arp and arp[14:4] = 0")
 pc=$(lab_capture_count cap-lan "ether src $P:0b:05")
 ((probes >= 3 && pc > 0)) || fail "the lan capture holds $probes ARP probes from $n_lan and $pc frames from lanpc"
 ok "the lan capture holds $probes ARP probes from $n_lan and $pc frames from lanpc"
+# The probe schedule (failoverd/daemon/probe_manager.h): for each arp_target, 3 RFC 5227
+# probes in one link-up, about 1 s apart — not a burst, and no more than 3.
+to_gw=$(lab_capture_lines cap-lan "ether src $m_lan and arp and arp[14:4] = 0 and arp[24:4] = 0xc0000201" | awk '{ print $1 }')
+assert_eq 3 "$(grep -c . <<<"$to_gw")" "ARP probes for 192.0.2.1 from $n_lan in its link-up"
+gaps=$(awk 'NR > 1 { printf "%s%.0f", (NR > 2 ? " " : ""), ($1 - last) * 1000 } { last = $1 }' <<<"$to_gw")
+for gap in $gaps; do ((gap >= 500)) || fail "ARP probes $gaps ms apart: a burst, not the schedule"; done
+ok "the probes for 192.0.2.1 came $gaps ms apart (schedule: 1000 ms)"
