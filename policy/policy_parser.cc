@@ -66,6 +66,13 @@ std::optional<SourcePos> NonAsciiWhereTomlxxChecksWhitespace(std::string_view te
   enum class State { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
   State state = State::kCode;
   SourcePos pos{1, 0};
+  // The last character that was neither blank nor inside a string or comment ('\n' at a
+  // line's start): a quote opens a string only where TOML has one — a value after '=',
+  // '[', ',' or '{', a key at the start of a line or after '.'. Elsewhere ("-\"") toml++
+  // fails on the quote and, reporting it, may look at the characters after it too, so
+  // they count as code (found by tests/fuzz/policy_fuzz.cc).
+  char last = '\n';
+  auto opens_string = [&] { return std::string_view("\n=[,{.").find(last) != std::string_view::npos; };
   auto starts = [&](size_t i, std::string_view token) {
     return text.substr(i, token.size()) == token;
   };
@@ -80,14 +87,19 @@ std::optional<SourcePos> NonAsciiWhereTomlxxChecksWhitespace(std::string_view te
       case State::kCode:
         if (byte >= 0x80) return pos;
         if (byte == '#') state = State::kComment;
-        if (byte == '"')
+        if (byte == '"' && opens_string())
           state = starts(i, "\"\"\"") ? (i += 2, State::kMultiBasic) : State::kBasic;
-        if (byte == '\'')
+        if (byte == '\'' && opens_string())
           state = starts(i, "\'\'\'") ? (i += 2, State::kMultiLiteral) : State::kLiteral;
         if (state == State::kMultiBasic || state == State::kMultiLiteral) pos.column += 2;
+        if (byte == '\n') last = '\n';
+        else if (byte != ' ' && byte != '\t' && byte != '\r') last = static_cast<char>(byte);
         break;
       case State::kComment:
-        if (byte == '\n') state = State::kCode;
+        if (byte == '\n') {
+          state = State::kCode;
+          last = '\n';
+        }
         break;
       case State::kBasic:
         if (byte == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
@@ -95,10 +107,12 @@ std::optional<SourcePos> NonAsciiWhereTomlxxChecksWhitespace(std::string_view te
           ++pos.column;
         } else if (byte == '"' || byte == '\n') {
           state = State::kCode;
+          if (byte == '\n') last = '\n';
         }
         break;
       case State::kLiteral:
         if (byte == '\'' || byte == '\n') state = State::kCode;
+        if (byte == '\n') last = '\n';
         break;
       case State::kMultiBasic:
         if (byte == '\\') {

@@ -24,6 +24,24 @@ TEST(PolicyFuzzRegressionTest, NonAsciiWhereWhitespaceMayStandIsAnError) {
   EXPECT_EQ(result.errors[0].ToString(), "p.toml:2:3: non-ASCII character outside a string or comment");
 }
 
+TEST(PolicyFuzzRegressionTest, NonAsciiAfterAQuoteThatOpensNoStringIsAnError) {
+  // The fuzzer's input: a quote after '-' opens no string for toml++, which looked at the
+  // U+03CA after it while reporting the error.
+  const std::string found(
+      "# A lyone \ninclude = [-\"kin`:\xcf\x8a\x12\x00""0`\x00\x00[requge]].9e  hol\n", 55);
+  ParseResult result = ParsePolicyText(found, "p.toml");
+  EXPECT_FALSE(result.policy);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].ToString(), "p.toml:2:19: non-ASCII character outside a string or comment");
+  // Strings where TOML has them still carry any character.
+  result = ParsePolicyText(
+      "[daemon]\ncontrol_group = \"\xc3\xa9quipe\"\n\"quoted key \xc3\xa9\" = 1\n[nics]\nexclude = [\n  \"\xc3\xa9\",\n"
+      "  '\xc3\xa9'\n]\n",
+      "p.toml");
+  for (const auto& error : result.errors)
+    EXPECT_EQ(error.ToString().find("non-ASCII"), std::string::npos) << error.ToString();
+}
+
 TEST(PolicyFuzzRegressionTest, NonAsciiAfterLineEndingBackslashIsAnError) {
   // The case of tomlplusplus#190: U+00A7 first on the line after a line-ending backslash.
   ParseResult result = ParsePolicyText("[daemon]\nstate_dir = \"\"\"\\\n\xc2\xa7\"\"\"\n", "p.toml");
