@@ -194,15 +194,6 @@ void ControlServer::AcceptOne(int fd) {
     close(fd);
     return;
   }
-  // Replies are written with a blocking send bounded by SO_SNDTIMEO, see SendAll.
-  timeval timeout{};
-  timeout.tv_sec = static_cast<time_t>(kSendTimeout.count() / 1000);
-  timeout.tv_usec = static_cast<suseconds_t>((kSendTimeout.count() % 1000) * 1000);
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) != 0) {
-    logger_->warn("SO_SNDTIMEO: {}; dropping client", std::strerror(errno));
-    close(fd);
-    return;
-  }
   if (Status s = loop_.AddFd(fd, [this, fd] { OnClientReadable(fd); }); !s.ok()) {
     logger_->warn("cannot watch client: {}", s.message());
     close(fd);
@@ -245,7 +236,7 @@ void ControlServer::OnClientReadable(int fd) {
     DropClient(fd);
     return;
   }
-  if (client.following) return;  // a follower has nothing more to say
+  if (client.following || client.answered) return;  // one request per connection; a follower has nothing more to say
   client.buffer.append(chunk, static_cast<size_t>(n));
   const size_t newline = client.buffer.find('\n');
   const bool too_long = newline == std::string::npos ? client.buffer.size() >= kMaxRequestBytes
@@ -273,8 +264,8 @@ void ControlServer::HandleLine(int fd, const std::string& line) {
   auto request = ParseRequest(line);
   if (!request.ok()) {
     logger_->info("pid {} uid {}: bad request: {}", peer.pid, peer.uid, request.message());
-    SendAll(fd, FormatError(request.message()));
-    DropClient(fd);
+    client.answered = true;
+    Send(fd, FormatError(request.message()), /*then_close=*/true);
     return;
   }
   logger_->debug("pid {} uid {}: {}", peer.pid, peer.uid, line);
@@ -288,20 +279,15 @@ void ControlServer::HandleLine(int fd, const std::string& line) {
     it->second.following = true;
     logger_->info("pid {} uid {}: following events", peer.pid, peer.uid);
     if (reply.result.is_array()) {
-      for (const auto& event : reply.result) {
-        if (!SendAll(fd, FormatEvent(event))) {
-          DropClient(fd);
-          return;
-        }
-      }
+      std::string backlog;
+      for (const auto& event : reply.result) backlog += FormatEvent(event);
+      Send(fd, backlog, /*then_close=*/false);
     }
     return;
   }
   if (!reply.ok) logger_->info("pid {} uid {}: {}: {}", peer.pid, peer.uid, line, reply.error);
-  if (!SendAll(fd, FormatReply(reply))) {
-    logger_->warn("pid {}: could not write the reply: {}", peer.pid, std::strerror(errno));
-  }
-  DropClient(fd);
+  it->second.answered = true;
+  Send(fd, FormatReply(reply), /*then_close=*/true);
 }
 
 Reply ControlServer::CallHandler(const Request& request, const PeerCred& peer) {
@@ -317,25 +303,61 @@ Reply ControlServer::CallHandler(const Request& request, const PeerCred& peer) {
   }
 }
 
-// Why a blocking send with SO_SNDTIMEO rather than buffering and waiting for
-// writability: the EventLoop only reports readability, replies are small (a
-// status of a few dozen NICs is a few KB) and fit in a unix socket's send buffer
-// (~200 KB by default), so the send completes at once; the timeout only bounds
-// a client that stops reading, which costs the loop at most 2 x kSendTimeout on
-// a socket only root and the control group can reach.
-bool ControlServer::SendAll(int fd, const std::string& data) const {
-  const MonoTime deadline = clock_.Now() + kSendTimeout;
+void ControlServer::Send(int fd, const std::string& data, bool then_close) {
+  auto it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  Client& client = it->second;
+  if (client.out.size() + data.size() > kMaxQueuedBytes) {
+    logger_->warn("pid {}: {} bytes wait unread; dropping the client", client.peer.pid, client.out.size() + data.size());
+    DropClient(fd);
+    return;
+  }
+  client.out += data;
+  client.close_when_sent = client.close_when_sent || then_close;
+  Flush(fd);
+}
+
+void ControlServer::Flush(int fd) {
+  auto it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  Client& client = it->second;
   size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+  while (sent < client.out.size()) {
+    const ssize_t n = send(fd, client.out.data() + sent, client.out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return false;  // EAGAIN here means SO_SNDTIMEO expired
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      logger_->debug("pid {}: send: {}", client.peer.pid, std::strerror(errno));
+      DropClient(fd);
+      return;
     }
     sent += static_cast<size_t>(n);
-    if (sent < data.size() && clock_.Now() > deadline) return false;
   }
-  return true;
+  client.out.erase(0, sent);
+  if (client.out.empty()) {
+    (void)loop_.SetWritable(fd, nullptr);
+    if (client.send_timer != 0) loop_.CancelTimer(client.send_timer);
+    client.send_timer = 0;
+    if (client.close_when_sent) DropClient(fd);
+    return;
+  }
+  // The rest goes when the socket takes it; the daemon never waits for it.
+  if (Status watching = loop_.SetWritable(fd, [this, fd] { Flush(fd); }); !watching) {
+    logger_->warn("pid {}: {}; dropping the client", client.peer.pid, watching.message());
+    DropClient(fd);
+    return;
+  }
+  if (!client.following && client.send_timer == 0) {
+    const uint64_t serial = client.serial;
+    client.send_timer = loop_.AddTimer(clock_.Now() + send_timeout_, [this, fd, serial] {
+      auto late = clients_.find(fd);
+      if (late == clients_.end() || late->second.serial != serial) return;
+      late->second.send_timer = 0;
+      logger_->info("pid {}: did not read its reply within {} ms; dropping", late->second.peer.pid,
+                    send_timeout_.count());
+      DropClient(fd);
+    });
+  }
 }
 
 bool ControlServer::SendNow(int fd, const std::string& data) const {
@@ -345,17 +367,12 @@ bool ControlServer::SendNow(int fd, const std::string& data) const {
 
 void ControlServer::Broadcast(const nlohmann::json& event) {
   const std::string line = FormatEvent(event);
-  std::vector<int> slow;
-  for (const auto& [fd, client] : clients_) {
-    if (!client.following) continue;
-    // Never block the daemon for a follower: one that has let its socket
-    // buffer fill up (or took half a line) is cut off; it can reconnect.
-    if (!SendNow(fd, line)) slow.push_back(fd);
-  }
-  for (int fd : slow) {
-    logger_->warn("pid {}: event follower not keeping up; disconnecting", clients_.at(fd).peer.pid);
-    DropClient(fd);
-  }
+  std::vector<int> followers;
+  for (const auto& [fd, client] : clients_)
+    if (client.following) followers.push_back(fd);
+  // Never blocks: a follower's events wait in its buffer; one that lets it fill up is
+  // dropped (Send), and can reconnect.
+  for (int fd : followers) Send(fd, line, /*then_close=*/false);
 }
 
 bool ControlServer::CanChangeState(const PeerCred& peer) const {
@@ -377,6 +394,7 @@ void ControlServer::DropClient(int fd) {
   auto it = clients_.find(fd);
   if (it == clients_.end()) return;
   if (it->second.deadline_timer != 0) loop_.CancelTimer(it->second.deadline_timer);
+  if (it->second.send_timer != 0) loop_.CancelTimer(it->second.send_timer);
   loop_.RemoveFd(fd);
   close(fd);
   clients_.erase(it);

@@ -43,8 +43,13 @@ class ControlServer {
   // deadline rather than an idle timer, so a client dribbling one byte at a
   // time cannot hold a connection open either).
   static constexpr Millis kRequestTimeout{5000};
-  // How long writing one reply may block on a client that does not read.
-  static constexpr Millis kSendTimeout{1000};
+  // How long a client may take to read its reply; one that does not is dropped.
+  // Nothing is ever written blocking: what the socket does not take at once waits in
+  // the client's own buffer until the socket is writable again.
+  static constexpr Millis kSendTimeout{5000};
+  // What may wait in one client's buffer (a reply, an `events follow` backlog, events a
+  // follower has not read yet); a client with more is dropped.
+  static constexpr size_t kMaxQueuedBytes = 2 * 1024 * 1024;
   // Connections beyond this many are answered with an error and closed.
   static constexpr size_t kMaxClients = 64;
 
@@ -72,8 +77,9 @@ class ControlServer {
   // Called by the destructor; safe to call twice.
   void Close();
 
-  // Replaces kRequestTimeout for clients accepted from now on (tests use it).
+  // Replace kRequestTimeout (for clients accepted from now on) and kSendTimeout (tests use them).
   void set_request_timeout(Millis timeout) { request_timeout_ = timeout; }
+  void set_send_timeout(Millis timeout) { send_timeout_ = timeout; }
 
   const std::string& socket_path() const { return socket_path_; }
   size_t client_count() const { return clients_.size(); }
@@ -87,6 +93,10 @@ class ControlServer {
     std::string buffer;  // bytes of the request line received so far
     EventLoop::TimerId deadline_timer = 0;
     bool following = false;  // sent `events follow`; now only receives events
+    bool answered = false;   // its one request was answered; what it sends now is ignored
+    std::string out;         // written to the client as its socket takes it
+    bool close_when_sent = false;  // a one-shot reply: close once `out` is delivered
+    EventLoop::TimerId send_timer = 0;  // drops a client that does not read its reply
   };
 
   Status PrepareDirectory() const;
@@ -97,9 +107,12 @@ class ControlServer {
   void OnRequestDeadline(int fd, uint64_t serial);
   void HandleLine(int fd, const std::string& line);
   Reply CallHandler(const Request& request, const PeerCred& peer);
-  // Writes all of `data` to a client (blocking, bounded by kSendTimeout).
-  bool SendAll(int fd, const std::string& data) const;
-  // Writes `data` only if the socket takes all of it at once.
+  // Queues `data` for a client and writes what its socket takes now, never blocking;
+  // with `then_close` the client is closed once everything is delivered. A client
+  // whose queue would grow past kMaxQueuedBytes is dropped.
+  void Send(int fd, const std::string& data, bool then_close);
+  void Flush(int fd);  // writes what waits, as far as the socket takes it
+  // Writes `data` only if the socket takes all of it at once (to a client about to be dropped).
   bool SendNow(int fd, const std::string& data) const;
   void DropClient(int fd);
 
@@ -110,6 +123,7 @@ class ControlServer {
   Handler handler_;
   std::shared_ptr<spdlog::logger> logger_;
   Millis request_timeout_ = kRequestTimeout;
+  Millis send_timeout_ = kSendTimeout;
   int listen_fd_ = -1;
   bool bound_ = false;  // the socket file at socket_path_ is ours to unlink
   EventLoop::TimerId accept_retry_timer_ = 0;

@@ -40,9 +40,29 @@ Status EventLoop::AddFd(int fd, Callback on_readable) {
   return Status::Ok();
 }
 
+Status EventLoop::SetWritable(int fd, Callback on_writable) {
+  if (!fd_callbacks_.count(fd)) return Status::Error("epoll: fd " + std::to_string(fd) + " is not watched");
+  const bool want = static_cast<bool>(on_writable);
+  if (want == (write_callbacks_.count(fd) > 0)) {
+    if (want) write_callbacks_[fd] = std::move(on_writable);
+    return Status::Ok();
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
+  ev.data.fd = fd;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) < 0)
+    return Status::Error(std::string("epoll_ctl mod: ") + strerror(errno));
+  if (want)
+    write_callbacks_[fd] = std::move(on_writable);
+  else
+    write_callbacks_.erase(fd);
+  return Status::Ok();
+}
+
 void EventLoop::RemoveFd(int fd) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   fd_callbacks_.erase(fd);
+  write_callbacks_.erase(fd);
 }
 
 EventLoop::TimerId EventLoop::AddTimer(MonoTime when, Callback cb) {
@@ -122,8 +142,17 @@ Status EventLoop::Run() {
       return Status::Error(std::string("epoll_wait: ") + strerror(errno));
     }
     for (int i = 0; i < n && running_; ++i) {
-      // Look the callback up each time: an earlier callback may have removed this fd.
-      auto it = fd_callbacks_.find(events[i].data.fd);
+      const int fd = events[i].data.fd;
+      // Look the callbacks up each time: an earlier callback may have removed this fd.
+      if (events[i].events & EPOLLOUT) {
+        auto writable = write_callbacks_.find(fd);
+        if (writable != write_callbacks_.end()) {
+          Callback cb = writable->second;  // copy: the callback may remove itself
+          cb();
+        }
+      }
+      if (!(events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
+      auto it = fd_callbacks_.find(fd);
       if (it == fd_callbacks_.end()) continue;
       Callback cb = it->second;  // copy: the callback may remove itself
       cb();

@@ -1,7 +1,8 @@
 // EventLoop: the daemon's single thread of control. epoll over file
-// descriptors, one timerfd multiplexing all timers, and a signalfd. Callbacks
-// run one at a time; nothing in failoverd blocks outside a kernel request that
-// is waiting for its acknowledgement.
+// descriptors (readability, and writability where asked for), one timerfd
+// multiplexing all timers, and a signalfd. Callbacks run one at a time; nothing
+// in failoverd blocks outside a kernel request that is waiting for its
+// acknowledgement.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,9 @@ class EventLoop {
   Status Init();
   // `on_readable` runs whenever `fd` is readable (level-triggered) or has hung up.
   Status AddFd(int fd, Callback on_readable);
+  // While set, `on_writable` runs whenever `fd` (added with AddFd) can be written
+  // (level-triggered); an empty callback stops it. For sockets written without blocking.
+  Status SetWritable(int fd, Callback on_writable);
   void RemoveFd(int fd);
   // Runs `cb` once at or after monotonic time `when`.
   TimerId AddTimer(MonoTime when, Callback cb);
@@ -50,6 +54,7 @@ class EventLoop {
   bool running_ = false;
   TimerId next_timer_id_ = 1;
   std::unordered_map<int, Callback> fd_callbacks_;
+  std::unordered_map<int, Callback> write_callbacks_;
   std::multimap<MonoTime, std::pair<TimerId, Callback>> timers_;
   std::map<int, Callback> signal_callbacks_;
 };

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -288,6 +289,58 @@ TEST_F(ControlServerTest, FollowersGetBacklogAndBroadcasts) {
   follower.Close();
   EXPECT_TRUE(RunUntil([&] { return server.client_count() == 0; }));
   server.Broadcast(new_event);  // nobody left; must not fail
+}
+
+// Nothing a client does (or fails to do) makes the daemon wait (issue 15): a reply larger
+// than the socket takes at once waits in the client's buffer while other clients are
+// served; a client that never reads it is dropped; so is a follower that lets its events
+// pile up past the limit.
+TEST_F(ControlServerTest, AClientThatDoesNotReadNeverHoldsTheLoop) {
+  const std::string big(600 * 1024, 'x');  // more than a unix socket's buffer
+  auto& server = StartServer([&](const Request& request, const PeerCred&) {
+    return request.words[0] == "big" ? Reply::Ok(big) : Reply::Ok("small");
+  });
+  TestClient slow(socket_path_);
+  ASSERT_TRUE(slow.Write("big\n"));
+  ASSERT_TRUE(RunUntil([&] { return server.client_count() == 1 && slow.Readable(); }));
+  // The slow client has not read a byte; another one is answered at once.
+  TestClient quick(socket_path_);
+  ASSERT_TRUE(quick.Write("status\n"));
+  const MonoTime asked = clock_.Now();
+  ASSERT_TRUE(RunUntilReadable(quick));
+  EXPECT_LT(clock_.Now() - asked, Millis{1000});
+  EXPECT_EQ(json::parse(*quick.ReadLine())["result"], "small");
+  // The slow one gets all of it when it reads, then the connection closes.
+  const auto line = [&] {
+    std::optional<std::string> got;
+    std::thread reader([&] { got = slow.ReadLine(); });
+    RunUntil([&] { return server.client_count() == 0; });
+    reader.join();
+    return got;
+  }();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(json::parse(*line)["result"].get<std::string>().size(), big.size());
+}
+
+TEST_F(ControlServerTest, AClientThatNeverReadsItsReplyIsDropped) {
+  const std::string big(600 * 1024, 'x');
+  auto& server = StartServer([&](const Request&, const PeerCred&) { return Reply::Ok(big); });
+  server.set_send_timeout(Millis{300});
+  TestClient slow(socket_path_);
+  ASSERT_TRUE(slow.Write("status\n"));
+  EXPECT_TRUE(RunUntil([&] { return server.client_count() == 0; }, Millis{3000}));
+}
+
+TEST_F(ControlServerTest, AFollowerThatDoesNotReadIsDroppedWithoutWaiting) {
+  auto& server = StartServer(Recording(Reply::Ok(json::array())));
+  TestClient follower(socket_path_);
+  ASSERT_TRUE(follower.Write("events follow\n"));
+  ASSERT_TRUE(RunUntil([&] { return server.follower_count() == 1; }));
+  const json event = {{"kind", "x"}, {"message", std::string(64 * 1024, 'm')}};
+  const MonoTime start = clock_.Now();
+  for (int i = 0; i < 64 && server.follower_count() == 1; ++i) server.Broadcast(event);
+  EXPECT_LT(clock_.Now() - start, Millis{1000}) << "broadcasting never waits for a follower";
+  EXPECT_EQ(server.follower_count(), 0u) << "dropped once its unread events passed the limit";
 }
 
 TEST_F(ControlServerTest, RefusedFollowGetsAnErrorLine) {
