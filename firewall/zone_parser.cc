@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <set>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "failoverd/common/file_read.h"
 #include "firewall/firewall.h"
 #include "firewall/shipped_zones.h"
 
@@ -299,28 +301,19 @@ Result<ZoneFragment> LoadZone(const std::string& zones_dir, const std::string& n
   if (!path.empty() && path.back() != '/') path += '/';
   path += name + ".nft";
 
-  auto read_error = [&](int err) {
-    return Status::Error(path + ": cannot read zone '" + name +
-                         "': " + std::generic_category().message(err));
-  };
-  std::FILE* file = std::fopen(path.c_str(), "re");
-  if (file == nullptr) {
-    const int err = errno;
+  // Never blocks (a FIFO or device is refused before a byte is read) and never reads
+  // more than a zone can be.
+  auto text = ReadRegularFile(path, kMaxConfigFileBytes);
+  if (!text) {
     // Not installed (yet): a shipped zone falls back to the copy built into failoverd.
     // A file in zones_dir always wins, so administrators can change any zone.
-    if (err == ENOENT) {
+    if (text.message().ends_with(std::strerror(ENOENT)))
       if (auto shipped = ShippedZoneText(name)) return ParseZone(std::string(*shipped), name, "(built-in)/" + name + ".nft");
-    }
-    return read_error(err);
+    std::string why = text.message();
+    if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);
+    return Status::Error(path + ": cannot read zone '" + name + "': " + why);
   }
-  std::string text;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
-  int err = std::ferror(file) ? errno : 0;
-  std::fclose(file);
-  if (err != 0) return read_error(err);
-  return ParseZone(text, name, path);
+  return ParseZone(*text, name, path);
 }
 
 }  // namespace failoverd::firewall

@@ -11,6 +11,7 @@
 #include <new>
 #include <optional>
 
+#include "failoverd/common/file_read.h"
 #include "policy/sections.h"
 
 namespace failoverd::policy {
@@ -217,31 +218,17 @@ ParseResult ParsePolicyText(std::string_view text, const std::string& path) {
 }
 
 ParseResult ParsePolicyFile(const std::string& path) {
-  std::string text;
-  int read_errno = 0;
-  try {
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                               &std::fclose);
-    if (!file) {
-      read_errno = errno;
-    } else {
-      char buffer[8192];
-      size_t n = 0;
-      errno = 0;
-      while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
-      // fopen succeeds on a directory; the read then fails with EISDIR.
-      if (std::ferror(file.get())) read_errno = errno != 0 ? errno : EIO;
-    }
-  } catch (const std::bad_alloc&) {  // a policy too large for memory
-    read_errno = ENOMEM;
-  }
-  if (read_errno != 0) {
+  // Never blocks (a FIFO or /dev/zero is refused before a byte is read) and never
+  // reads more than a policy can be.
+  auto text = ReadRegularFile(path, kMaxConfigFileBytes);
+  if (!text) {
     ParseResult result;
-    result.errors.push_back(
-        Diagnostic{path, 0, 0, std::string("cannot read policy: ") + std::strerror(read_errno)});
+    std::string why = text.message();
+    if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);  // the position names the path
+    result.errors.push_back(Diagnostic{path, 0, 0, "cannot read policy: " + why});
     return result;
   }
-  return ParsePolicyText(text, path);
+  return ParsePolicyText(*text, path);
 }
 
 }  // namespace failoverd::policy

@@ -5,9 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "failoverd/common/file_read.h"
 #include "failoverd/daemon/crash_points.h"
 
 namespace failoverd {
@@ -24,14 +23,7 @@ std::string DirectoryOf(const std::string& path) {
 
 }  // namespace
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Errno(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Errno("read " + path);
-  return text.str();
-}
+Result<std::string> ReadWholeFile(const std::string& path) { return ReadRegularFile(path, kMaxStateFileBytes); }
 
 Status WriteFileAtomically(const std::string& path, const std::string& data, mode_t mode) {
   const std::string tmp = path + ".tmp";

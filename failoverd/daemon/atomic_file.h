@@ -11,6 +11,7 @@
 
 namespace failoverd {
 
+// A regular file's text, never blocking (file_read.h), up to kMaxStateFileBytes.
 Result<std::string> ReadWholeFile(const std::string& path);
 Status WriteFileAtomically(const std::string& path, const std::string& data, mode_t mode = 0644);
 

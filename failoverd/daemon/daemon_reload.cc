@@ -4,6 +4,7 @@
 // policy leaves everything as it was.
 #include <algorithm>
 
+#include "failoverd/common/file_read.h"
 #include "failoverd/daemon/apply_snapshot_json.h"
 #include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
@@ -174,9 +175,9 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
     return Status::Error("an apply of " + pending_apply_->file + " is waiting for `failoverctl confirm` until " +
                          FormatRfc3339(pending_apply_->deadline) + "; confirm it or let it roll back first");
   if (policy_path_.empty()) return Status::Error("this daemon was started without a policy file to replace");
-  auto text = ReadWholeFile(file);
+  auto text = ReadRegularFile(file, kMaxConfigFileBytes);
   if (!text)
-    return Status::Error("cannot read " + file + ": " + text.message() +
+    return Status::Error("cannot read " + text.message() +
                          " (failoverd reads the file itself; under its systemd unit /tmp and /home are private: "
                          "put the file under /etc/failoverd or /var/lib/failoverd)");
   const auto parsed = policy::ParsePolicyText(*text, file);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "failoverd/common/file_read.h"
 #include "failoverd/daemon/atomic_file.h"
 
 namespace failoverd {
@@ -84,25 +85,14 @@ bool IsReservedKey(const std::string& key) { return key == "version" || key == "
 StateStore::StateStore(std::string state_dir) : state_dir_(std::move(state_dir)) {}
 
 Result<nlohmann::json> StateStore::ReadFile(bool corrupt_is_empty) const {
-  const int fd = open(path().c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return nlohmann::json::object();
-    return Errno("open " + path());
+  // Never blocks (a FIFO in its place is refused before a byte is read) and never reads
+  // more than a state file can be.
+  auto read = ReadRegularFile(path(), kMaxStateFileBytes);
+  if (!read) {
+    if (read.message().ends_with(std::strerror(ENOENT))) return nlohmann::json::object();
+    return Status::Error("read " + read.message());
   }
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    const ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const Status error = Errno("read " + path());
-      close(fd);
-      return error;
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
+  const std::string& text = *read;
 
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   std::string problem;

@@ -255,7 +255,7 @@ TEST(PolicyFileTest, DirectoryIsNotAPolicy) {
   const ParseResult r = ParsePolicyFile(dir);
   EXPECT_FALSE(r.policy.has_value());
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.errors[0].ToString(), dir + ":0:0: cannot read policy: Is a directory");
+  EXPECT_EQ(r.errors[0].ToString(), dir + ":0:0: cannot read policy: is a directory, not a regular file");
 }
 
 TEST(PolicyFileTest, ReadsAndReportsWithItsPath) {
