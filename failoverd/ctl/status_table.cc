@@ -75,6 +75,16 @@ std::string PolicyLines(const nlohmann::json& status) {
   return out;
 }
 
+// A change the daemon holds but state.json does not (yet) would be lost by a restart.
+std::string StateLine(const nlohmann::json& status) {
+  const auto it = status.is_object() ? status.find("state") : status.end();
+  if (it == status.end() || !it->is_object()) return "";
+  const auto saved = it->find("saved");
+  if (saved == it->end() || !saved->is_boolean() || saved->get<bool>()) return "";
+  return "state: NOT SAVED: " + FieldText(*it, "path", "state.json") + " cannot be written (" +
+         FieldText(*it, "error", "?") + "); retried until it works, a restart before then loses the latest changes\n";
+}
+
 // Live NICs failoverd will not touch, and why: the administrator must see them.
 std::string LeftAloneLines(const nlohmann::json& status) {
   std::string out;
@@ -120,7 +130,7 @@ std::string FirewallLine(const nlohmann::json& status) {
 }  // namespace
 
 std::string RenderStatusTable(const nlohmann::json& status) {
-  std::string out = PolicyLines(status);
+  std::string out = PolicyLines(status) + StateLine(status);
   const auto& bridges = ArrayField(status, "bridges");
   if (bridges.empty()) out += "no bridges\n";
   for (const auto& bridge : bridges) {

@@ -84,7 +84,33 @@ Reply IsolateCommand(Daemon& daemon, std::vector<std::string> args) {
 
 }  // namespace
 
+namespace {
+
+Reply Answer(Daemon& daemon, const Request& request, bool may_change_state, const PeerCred& peer);
+
+}  // namespace
+
 Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_change_state, const PeerCred& peer) {
+  Reply reply = Answer(daemon, request, may_change_state, peer);
+  // A change that state.json could not keep yet must not pass for a kept one.
+  const std::string unsaved = daemon.UnsavedNote();
+  if (reply.ok && may_change_state && !unsaved.empty() && !request.words.empty() && request.words[0] != "status" &&
+      request.words[0] != "events" && request.words[0] != "plan" && request.words[0] != "metrics" &&
+      request.words[0] != "probe") {
+    if (reply.result.is_string()) {
+      reply.result = reply.result.get<std::string>() + "; " + unsaved;
+    } else if (reply.result.is_object()) {
+      if (auto message = reply.result.find("message"); message != reply.result.end() && message->is_string())
+        *message = message->get<std::string>() + "; " + unsaved;
+      reply.result["warning"] = unsaved;
+    }
+  }
+  return reply;
+}
+
+namespace {
+
+Reply Answer(Daemon& daemon, const Request& request, bool may_change_state, const PeerCred& peer) {
   if (request.words.empty()) return Reply::Error("empty request");
   const std::string& command = request.words[0];
   const std::vector<std::string> args(request.words.begin() + 1, request.words.end());
@@ -126,5 +152,7 @@ Reply HandleControlCommand(Daemon& daemon, const Request& request, bool may_chan
   if (Status readable = CallerMayRead(words[0], peer); !readable) return Reply::Error(readable.message());
   return FromResult(daemon.ApplyFile(words[0], seconds, {force, *session}));
 }
+
+}  // namespace
 
 }  // namespace failoverd

@@ -34,11 +34,14 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
                          return Result<std::unique_ptr<core::CableSession>>(
                              Status::Error("cable probing is not available"));
                        }),
-              [this] { Reconcile(); }) {}
+              [this] { Reconcile(); }) {
+  state_.set_wait_for_lock(false);  // never wait for state.lock: SaveState retries
+}
 
 Daemon::~Daemon() {
   for (const auto& [bridge, pending] : pending_isolates_) loop_.CancelTimer(pending.timer);
-  for (const auto& timer : {confirm_timer_, carrier_watch_timer_, wakeup_timer_, retry_timer_, start_window_timer_})
+  for (const auto& timer :
+       {confirm_timer_, carrier_watch_timer_, wakeup_timer_, retry_timer_, start_window_timer_, save_timer_})
     if (timer) loop_.CancelTimer(*timer);
 }
 
@@ -119,7 +122,7 @@ Status Daemon::Start() {
     startup_restore_.reset();
     // Only now: a crash before this point restores again at the next start.
     state_.SetSection("pending_apply", nullptr);
-    if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+    SaveState();
   }
   return Status::Ok();
 }
@@ -331,7 +334,45 @@ void Daemon::RecordManagedBridges() {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& name : managed) list.push_back(name);
   if (!state_.SetSection("bridges", list)) return;
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
+}
+
+bool Daemon::SaveState() {
+  constexpr int kFirstSaveRetryMs = 250;
+  constexpr int kMaxSaveRetryMs = 5000;
+  Status saved = state_.Save();
+  if (saved) {
+    if (!save_error_.empty()) {
+      log_->info("{} saved again (it could not be written: {})", state_.path(), save_error_);
+      events_.Add(clock_.WallNow(), "state", state_.path() + " saved again");
+    }
+    save_error_.clear();
+    save_delay_ms_ = 0;
+    if (save_timer_) loop_.CancelTimer(*save_timer_);
+    save_timer_.reset();
+    return true;
+  }
+  ++metrics_.state_save_failures;
+  if (saved.message() != save_error_) {
+    log_->error("cannot save {}: {}; the save stays due and is tried again", state_.path(), saved.message());
+    events_.Add(clock_.WallNow(), "error", "cannot save " + state_.path() + ": " + saved.message() +
+                                               "; tried again until it works");
+  }
+  save_error_ = saved.message();
+  if (!save_timer_) {
+    save_delay_ms_ = save_delay_ms_ ? std::min(save_delay_ms_ * 2, kMaxSaveRetryMs) : kFirstSaveRetryMs;
+    save_timer_ = loop_.AddTimer(clock_.Now() + Millis(save_delay_ms_), [this] {
+      save_timer_.reset();
+      SaveState();
+    });
+  }
+  return false;
+}
+
+std::string Daemon::UnsavedNote() const {
+  if (save_error_.empty()) return "";
+  return "NOT SAVED: " + state_.path() + " cannot be written (" + save_error_ +
+         "); kept in memory and saved as soon as it can be — a restart before then would lose it";
 }
 
 void Daemon::ScheduleWakeup(std::optional<MonoTime> when) {
@@ -354,7 +395,7 @@ void Daemon::RecordNames(const core::Decision& decision) {
   }
   if (!changed) return;
   // Saved before any rename, so a crash half-way still gives every NIC the same name.
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
 }
 
 void Daemon::LogRoleChanges(const core::Decision& decision, MonoTime started) {
@@ -540,6 +581,9 @@ nlohmann::json Daemon::StatusJson() const {
       {"last_rollback", LastRollbackJson()},
       {"left_alone", live_nics_.ToJson(observed_)},
       {"policy", PolicyJson()},
+      {"state", {{"path", state_.path()},
+                 {"saved", save_error_.empty()},
+                 {"error", save_error_.empty() ? nlohmann::json() : nlohmann::json(save_error_)}}},
   };
 }
 
@@ -554,6 +598,7 @@ std::string Daemon::MetricsText() const {
     gauges.nic_carrier[observed_.Find(nic.ifindex)->name] = observed_.Find(nic.ifindex)->carrier;
   gauges.left_alone = live_nics_.left_alone().size();
   gauges.policy_fallback = origin_.fallback;
+  gauges.state_unsaved = !save_error_.empty();
   return metrics_.Exposition(gauges);
 }
 

@@ -160,6 +160,9 @@ class Daemon {
   // transaction (firewall_keeper.h).
   void CheckFirewall(bool foreign = true);
 
+  // "" while state.json holds everything; else what a change just made risks, for the
+  // reply to the administrator who made it.
+  std::string UnsavedNote() const;
   nlohmann::json StatusJson() const;
   nlohmann::json PlanJson() const;  // what would change now, and why
   std::string MetricsText() const;  // Prometheus text exposition
@@ -179,6 +182,11 @@ class Daemon {
   // `started`: when this reconcile began, for the failover duration.
   void LogRoleChanges(const core::Decision& decision, MonoTime started);
   void ScheduleWakeup(std::optional<MonoTime> when);
+  // Writes state.json now if it can. If it cannot — state.lock held by another process,
+  // a full or read-only filesystem — the save stays due and is tried again on a timer
+  // (250 ms, doubling up to 5 s): the daemon never waits for it, and status, the log and
+  // metrics say so. False while the save is still due.
+  bool SaveState();
   // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
   firewall::TableSpec CurrentTable() const;
   // Installs, replaces or removes the zones of [[interface]]s to match the policy.
@@ -325,6 +333,10 @@ class Daemon {
   std::optional<EventLoop::TimerId> carrier_watch_timer_;
 
   std::optional<EventLoop::TimerId> wakeup_timer_;
+  // A state.json write that failed and is due again (SaveState).
+  std::string save_error_;
+  std::optional<EventLoop::TimerId> save_timer_;
+  int save_delay_ms_ = 0;
   std::optional<EventLoop::TimerId> retry_timer_;
   int retry_delay_ms_ = 0;
 };

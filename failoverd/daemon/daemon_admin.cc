@@ -17,7 +17,7 @@ void Daemon::CommitOverrides(const std::string& message) {
   events_.Add(clock_.WallNow(), "override", message);
   log_->info("{}", message);
   state_.SetSection("overrides", OverridesToJson(overrides_));
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
   Reconcile();
 }
 

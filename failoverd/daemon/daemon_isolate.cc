@@ -99,7 +99,7 @@ std::vector<std::string> Daemon::ConfirmIsolates() {
   if (confirmed.empty()) return confirmed;
   pending_isolates_.clear();
   state_.SetSection(kSection, nullptr);
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
   return confirmed;
 }
 
@@ -125,7 +125,7 @@ void Daemon::UndoIsolatesLeftPending() {
   }
   state_.SetSection(kSection, nullptr);
   state_.SetSection("overrides", OverridesToJson(overrides_));
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
 }
 
 nlohmann::json Daemon::PendingIsolateJson() const {

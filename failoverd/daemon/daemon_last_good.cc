@@ -49,7 +49,7 @@ void Daemon::RecordLastGood(const std::string& why) {
   }
   // A policy that runs is no longer one that was declined.
   if (state_.SetSection(kDeclinedStart, nullptr))
-    if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+    SaveState();
 
   // The zero phase an early-boot unit loads before failoverd runs: everything dropped
   // but what this policy excludes, leaves alone or gives a zone of its own, so a host
@@ -92,7 +92,7 @@ std::optional<std::string> Daemon::ConfirmStartWindow() {
   start_window_timer_.reset();
   origin_.window_deadline.reset();
   state_.SetSection(kPendingStart, nullptr);
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
   RecordLastGood("confirmed after start");
   const std::string message = "policy " + policy_path_ + " confirmed; it is the last good policy now";
   events_.Add(clock_.WallNow(), "policy", message);
@@ -107,7 +107,7 @@ void Daemon::ExpireStartWindow() {
   origin_.window_deadline.reset();
   state_.SetSection(kPendingStart, nullptr);
   state_.SetSection(kDeclinedStart, {{"fingerprint", fingerprint}, {"at", FormatRfc3339(clock_.WallNow())}});
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
   if (!origin_.last_good) return;
   auto restored = failoverd::Restore(origin_.last_good->copy, LastGood(policy_.daemon.state_dir).path());
   if (!restored) {

@@ -212,7 +212,7 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
     if (pending_apply_) {
       pending_apply_.reset();
       state_.SetSection("pending_apply", nullptr);
-      (void)state_.Save();
+      SaveState();
     }
     return Status::Error("cannot install the new policy as " + policy_path_ + ": " + written.message());
   }
@@ -223,7 +223,7 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
     if (pending_apply_) {
       pending_apply_.reset();
       state_.SetSection("pending_apply", nullptr);
-      (void)state_.Save();
+      SaveState();
     }
     return applied.status();
   }
@@ -253,7 +253,7 @@ std::optional<std::string> Daemon::ConfirmApply() {
   const std::string message = "apply of " + pending_apply_->file + " confirmed";
   pending_apply_.reset();
   state_.SetSection("pending_apply", nullptr);
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
   ReloadedFromFile();
   events_.Add(clock_.WallNow(), "policy", message);
   log_->info("{}", message);

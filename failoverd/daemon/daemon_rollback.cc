@@ -59,7 +59,7 @@ Status Daemon::RestorePreviousPolicy(const std::string& why) {
   }
   pending_apply_.reset();
   state_.SetSection("pending_apply", nullptr);
-  if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
+  SaveState();
   const std::string message = "apply of " + pending.file + " rolled back: " + why +
                               (status ? "" : "; rollback incomplete: " + status.message());
   events_.Add(clock_.WallNow(), "policy", message);

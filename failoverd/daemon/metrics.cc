@@ -66,6 +66,11 @@ std::string Metrics::Exposition(const Gauges& gauges) const {
   Sample(out, "failoverd_nics_left_alone_total", "", "", std::to_string(nics_left_alone));
   Header(out, "failoverd_nics_left_alone", "gauge", "Live NICs failoverd leaves alone now (see failoverctl status).");
   Sample(out, "failoverd_nics_left_alone", "", "", std::to_string(gauges.left_alone));
+  Header(out, "failoverd_state_save_failures_total", "counter",
+         "Writes of state.json that failed (the lock held by another process, a full or read-only filesystem); each is retried.");
+  Sample(out, "failoverd_state_save_failures_total", "", "", std::to_string(state_save_failures));
+  Header(out, "failoverd_state_unsaved", "gauge", "1 while state.json holds less than the daemon knows (a save is due).");
+  Sample(out, "failoverd_state_unsaved", "", "", gauges.state_unsaved ? "1" : "0");
   Header(out, "failoverd_policy_fallback", "gauge",
          "1 when the policy in force is the last good one instead of the policy file, with the reason.");
   for (const char* reason : {"invalid", "unconfirmed"})

@@ -25,6 +25,7 @@ struct Metrics {
   std::optional<double> last_failover_seconds;  // decision start to new port attached and announced
   std::optional<double> last_rollback_seconds;  // an unconfirmed apply's rollback, start to state checked
   uint64_t nics_left_alone = 0;  // times a live NIC was judged to be left alone
+  uint64_t state_save_failures = 0;  // writes of state.json that failed (each is retried)
 
   // What is true now, read at exposition time.
   struct Gauges {
@@ -35,6 +36,7 @@ struct Metrics {
     // file is refused; the last good policy runs) or "unconfirmed" (a changed policy
     // was not confirmed at start; the last good one runs).
     std::string policy_fallback;
+    bool state_unsaved = false;  // state.json holds less than the daemon knows
   };
   std::string Exposition(const Gauges& gauges) const;
 };

@@ -45,13 +45,16 @@ class ExclusiveLock {
   ExclusiveLock(const ExclusiveLock&) = delete;
   ExclusiveLock& operator=(const ExclusiveLock&) = delete;
 
-  // Blocks until the lock is ours. Holders keep it for one read-modify-write of a
-  // small file (milliseconds), and udev kills a helper stuck past its event timeout.
-  Status Acquire(const std::string& path) {
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // With `wait`, blocks until the lock is ours: holders keep it for one
+  // read-modify-write of a small file (milliseconds), and udev kills a helper stuck
+  // past its event timeout. Without, fails at once when another process holds it.
+  Status Acquire(const std::string& path, bool wait) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
     if (fd_ < 0) return Errno("open " + path);
-    while (flock(fd_, LOCK_EX) < 0)
+    while (flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+      if (errno == EWOULDBLOCK && !wait) return Status::Error(path + " is held by another process");
       if (errno != EINTR) return Errno("flock " + path);
+    }
     return Status::Ok();
   }
 
@@ -185,14 +188,14 @@ Status StateStore::Save() {
   if (!dirty()) return Status::Ok();
   if (Status made = MakeDirs(state_dir_); !made) return made;
   ExclusiveLock lock;
-  if (Status locked = lock.Acquire(lock_path()); !locked) return locked;
+  if (Status locked = lock.Acquire(lock_path(), wait_for_lock_); !locked) return locked;
   return WriteLocked();
 }
 
 Status StateStore::Update(const std::function<void(StateStore&)>& change) {
   if (Status made = MakeDirs(state_dir_); !made) return made;
   ExclusiveLock lock;
-  if (Status locked = lock.Acquire(lock_path()); !locked) return locked;
+  if (Status locked = lock.Acquire(lock_path(), wait_for_lock_); !locked) return locked;
   auto file = ReadFile(/*corrupt_is_empty=*/false);
   if (!file) return file.status();
   Rebase(std::move(file).value());
@@ -213,7 +216,7 @@ bool StateStore::SetName(const MacAddress& identity, const std::string& name) {
 Status StateStore::ForgetNames(const std::vector<MacAddress>& identities) {
   if (Status made = MakeDirs(state_dir_); !made) return made;
   ExclusiveLock lock;
-  if (Status locked = lock.Acquire(lock_path()); !locked) return locked;
+  if (Status locked = lock.Acquire(lock_path(), wait_for_lock_); !locked) return locked;
   auto file = ReadFile(/*corrupt_is_empty=*/true);
   if (!file) return file.status();
   for (const auto& identity : identities) my_names_.erase(identity);

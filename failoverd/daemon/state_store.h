@@ -89,6 +89,11 @@ class StateStore {
   std::string path() const { return state_dir_ + "/state.json"; }
   std::string lock_path() const { return state_dir_ + "/state.lock"; }
 
+  // Whether writes wait for state.lock (the default, for the udev helper) or fail at
+  // once while another process holds it (the daemon, which must never wait: it keeps
+  // the save due and tries again later).
+  void set_wait_for_lock(bool wait) { wait_for_lock_ = wait; }
+
  private:
   // The file as it is now: a missing file is an empty object. `corrupt_is_empty`:
   // an unreadable document (not JSON, 'nics' not an object) counts as empty too.
@@ -103,6 +108,7 @@ class StateStore {
   bool dirty() const { return !my_names_.empty() || !my_networks_.empty() || !my_sections_.empty(); }
 
   std::string state_dir_;
+  bool wait_for_lock_ = true;
   nlohmann::json doc_ = nlohmann::json::object();  // the whole file as this store sees it
   std::map<MacAddress, std::string> names_;         // views of doc_["nics"]
   std::map<MacAddress, std::string> networks_;

@@ -19,7 +19,10 @@ lab_eth0_pair "$m1" "$m2"
 mkfifo "$T/state/state.json"
 # ASan reserves far more address space than it uses; the cap only applies to a build
 # without it (the test command's build is sanitized, the lab's is not).
-if ldd "$FAILOVERD_BIN" | grep -q libasan; then
+# (ldd's output goes to a variable first: with pipefail, `ldd | grep -q` fails whenever grep
+# exits before ldd has written everything.)
+libs=$(ldd "$FAILOVERD_BIN")
+if grep -q libasan <<<"$libs"; then
   cap=()
 else
   cap=(prlimit --as=1073741824)
