@@ -59,7 +59,12 @@ class Planner {
   Plan Run() {
     PlanRenames();
     PlanNics();
-    for (const auto& bridge : decision_.bridges) PlanBridge(bridge);
+    // Bridge by bridge, each step for all bridges: every new bridge is created, then all
+    // their zones go in (the executor installs a run of zones in one transaction), then they
+    // come up. Each bridge still has its zone after it exists and before it is up.
+    for (const auto& bridge : decision_.bridges) PlanBridgeLink(bridge);
+    for (const auto& bridge : decision_.bridges) PlanBridgeZone(bridge);
+    for (const auto& bridge : decision_.bridges) PlanBridgeUp(bridge);
     PlanDetaches();
     PlanRetired();
     PlanAttaches();
@@ -125,7 +130,7 @@ class Planner {
     return link;
   }
 
-  void PlanBridge(const BridgeDecision& bridge) {
+  void PlanBridgeLink(const BridgeDecision& bridge) {
     const std::string& name = bridge.policy->name;
     if (progress_.bridge_errors.count(name)) return;
     const LinkInfo* link = HolderAfterRenames(name);
@@ -150,8 +155,25 @@ class Planner {
       update.reason = "changed in the policy";
       plan_.actions.push_back(update);
     }
+  }
+
+  // A bridge PlanBridgeLink did not plan: an error, or its name held by another link.
+  bool NotPlanned(const std::string& name) const {
+    return progress_.bridge_errors.count(name) || plan_.blocked.count(name);
+  }
+
+  void PlanBridgeZone(const BridgeDecision& bridge) {
+    const std::string& name = bridge.policy->name;
+    if (NotPlanned(name)) return;
+    const LinkInfo* link = HolderAfterRenames(name);
     if (!link || !progress_.zoned_bridges.count(name))
       Add(Action::Type::kInstallZone, 0, "", name, "zone " + bridge.policy->zone);
+  }
+
+  void PlanBridgeUp(const BridgeDecision& bridge) {
+    const std::string& name = bridge.policy->name;
+    if (NotPlanned(name)) return;
+    const LinkInfo* link = HolderAfterRenames(name);
     // Up before its addresses and gateway: the kernel adds an IPv4 subnet's route only
     // on an up device, and refuses a gateway it cannot reach ("Nexthop has invalid
     // gateway"). No port is attached yet, so nothing is reachable before the addresses.

@@ -8,7 +8,7 @@
 //
 // The points:
 //   after-rename         executor: a NIC was renamed (and so is down), before it is set up
-//   after-zone           executor: a bridge's firewall zone was installed, before the bridge is up
+//   after-zone           executor: the new bridges' firewall zones were installed, before any is up
 //   mid-state-write      atomic_file: the temp file is written and fsynced, before the rename
 //   state-write-partial  atomic_file: half of the data is in the temp file, the rest never comes
 // The two atomic_file points fire on the process's first atomic write whatever the file;

@@ -24,12 +24,17 @@ Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Pl
   Outcome outcome;
   std::set<int> failed_nics;
   std::set<std::string> failed_bridges;
-  for (const Action& action : plan.actions) {
+  preinstalled_.clear();
+  size_t zone_run_end = 0;  // the zones before this index were offered to PreinstallZones
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    const Action& action = plan.actions[i];
     if ((action.ifindex && failed_nics.count(action.ifindex)) ||
         (!action.bridge.empty() && failed_bridges.count(action.bridge) && action.type != Action::Type::kDetach)) {
       log_->info("{}: skipped, an earlier step failed", action.Describe());
       continue;
     }
+    if (action.type == Action::Type::kInstallZone && i >= zone_run_end)
+      zone_run_end = PreinstallZones(policy, plan, i, failed_bridges);
     log_->debug("{}", action.Describe());
     const Status status = Run(policy, action, observed, progress);
     if (status.ok()) {
@@ -78,7 +83,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       return Status::Ok();
     }
     case Action::Type::kInstallZone: {
-      Status status = InstallZone(policy, action.bridge);
+      Status status = preinstalled_.erase(action.bridge) ? Status::Ok() : InstallZone(policy, action.bridge);
       if (status) {
         progress.zoned_bridges.insert(action.bridge);
         events_.Add(clock_.WallNow(), "firewall", action.Describe());
@@ -133,6 +138,35 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
     }
   }
   return Status::Error("unknown action");
+}
+
+size_t Executor::PreinstallZones(const policy::Policy& policy, const core::Plan& plan, size_t first,
+                                 const std::set<std::string>& failed_bridges) {
+  std::vector<firewall::BridgeZone> zones;
+  size_t end = first;
+  for (; end < plan.actions.size() && plan.actions[end].type == Action::Type::kInstallZone; ++end) {
+    const std::string& name = plan.actions[end].bridge;
+    const policy::Bridge* bridge = policy.FindBridge(name);
+    if (!bridge || failed_bridges.count(name)) continue;
+    if (auto zone = ZoneOf(*bridge, policy.daemon.zones_dir, pinned_zones_)) zones.push_back({name, *zone});
+  }
+  if (zones.size() < 2) return end;
+  // The plan puts all zones between the bridges' creation and their coming up
+  // (plan.cc), so one transaction keeps each bridge's order and costs one nft run instead
+  // of one per bridge. If nftables refuses the whole, each zone goes in on its own, so a
+  // bad one is named alone and the others still go in.
+  std::string script;
+  for (const auto& zone : zones) script += firewall::InstallZoneScript(zone);
+  if (Status applied = firewall_.Apply(script); !applied) {
+    log_->warn("installing {} zones in one transaction failed ({}); one by one instead", zones.size(),
+               applied.message());
+    return end;
+  }
+  for (const auto& zone : zones) {
+    installed_zones_[zone.bridge] = zone.zone;
+    preinstalled_.insert(zone.bridge);
+  }
+  return end;
 }
 
 Status Executor::InstallZone(const policy::Policy& policy, const std::string& bridge_name) {

@@ -46,6 +46,11 @@ class Executor {
   Status Run(const policy::Policy& policy, const core::Action& action, const core::ObservedState& observed,
              core::Progress& progress);
   Status InstallZone(const policy::Policy& policy, const std::string& bridge);
+  // Installs the zones of the run of kInstallZone actions that starts at plan.actions[first]
+  // (two or more) in one transaction; the bridges whose zone went in join preinstalled_.
+  // Returns the index just past the run.
+  size_t PreinstallZones(const policy::Policy& policy, const core::Plan& plan, size_t first,
+                       const std::set<std::string>& failed_bridges);
   // Removes what a reload left stale on the bridge, then adds the policy's addresses and
   // its gateway (the bridge is up by then: plan.cc).
   Status ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Progress& progress);
@@ -58,6 +63,7 @@ class Executor {
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   std::map<std::string, int> created_bridges_;  // name -> ifindex, for bridges created in this plan
+  std::set<std::string> preinstalled_;  // bridges whose zone PreinstallZones put in for this plan
   std::map<std::string, firewall::ZoneFragment> installed_zones_;
   std::map<std::string, firewall::ZoneFragment> pinned_zones_;
 };

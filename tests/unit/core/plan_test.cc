@@ -48,6 +48,22 @@ TEST_F(PlanTest, FreshHostFullOrder) {
                                "attach hweth0>eth0", "announce hweth0>eth0"}));
 }
 
+TEST_F(PlanTest, BridgesAreCreatedThenZonedThenUp) {
+  // All zones of new bridges sit together (one nft transaction), each after its bridge
+  // exists and before any bridge is up.
+  Add("ens1", kMacA);
+  Add("ens3", kMacB);
+  const auto policy = VethPolicy({ActiveBackup("eth0", {kMacA}), ActiveBackup("eth1", {kMacB})});
+  std::vector<std::string> bridge_steps;
+  for (const auto& step : Steps(policy))
+    if (step.find("bridge") != std::string::npos || step.find("zone") != std::string::npos ||
+        step.find("configure") != std::string::npos)
+      bridge_steps.push_back(step);
+  EXPECT_EQ(bridge_steps, (std::vector<std::string>{
+                              "create-bridge eth0", "create-bridge eth1", "install-zone eth0", "install-zone eth1",
+                              "bridge-up eth0", "configure-l3 eth0", "bridge-up eth1", "configure-l3 eth1"}));
+}
+
 TEST_F(PlanTest, SettledHostNeedsNothing) {
   const int a = Add("hweth0", kMacA);
   Add("hweth1", kMacB);

@@ -92,6 +92,23 @@ TEST_F(DaemonTest, EachBridgeZoneIsInstalledBeforeTheBridgeGoesUp) {
   }
 }
 
+TEST_F(DaemonTest, NewBridgesZonesGoInOneTransaction) {
+  kernel_.AddNic("ens1", kMacA);
+  kernel_.AddNic("ens3", kMacWan);
+  auto daemon = Start(Policy());
+  size_t with_eth0 = 0;
+  size_t with_both = 0;
+  for (const auto& script : firewall_.scripts) {
+    const bool eth0 = script.find("add chain inet failoverd in_eth0\n") != std::string::npos;
+    const bool eth1 = script.find("add chain inet failoverd in_eth1\n") != std::string::npos;
+    with_eth0 += eth0;
+    with_both += eth0 && eth1;
+  }
+  EXPECT_EQ(with_eth0, 1u);
+  EXPECT_EQ(with_both, 1u);
+  EXPECT_EQ(daemon->StatusJson()["bridges"][1]["state"], "up");
+}
+
 TEST_F(DaemonTest, GatewayIsAddedOnceTheBridgeIsUp) {
   // The kernel refuses a gateway on a down bridge (no subnet route yet): up comes first.
   const int a = kernel_.AddNic("ens1", kMacA);
