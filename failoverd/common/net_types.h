@@ -19,7 +19,17 @@ struct MacAddress {
   std::string ToString() const;  // lower case, ':' separated
   bool IsZero() const;
   bool IsMulticast() const { return (bytes[0] & 0x01) != 0; }
-  auto operator<=>(const MacAddress&) const = default;
+  // Byte order, as the defaulted comparison would give, but on one integer: MACs key
+  // the maps the decision core searches for every NIC on every event.
+  std::strong_ordering operator<=>(const MacAddress& other) const { return Key() <=> other.Key(); }
+  bool operator==(const MacAddress& other) const { return Key() == other.Key(); }
+
+ private:
+  uint64_t Key() const {
+    uint64_t key = 0;
+    for (uint8_t byte : bytes) key = key << 8 | byte;
+    return key;
+  }
 };
 
 enum class IpFamily { kV4, kV6 };

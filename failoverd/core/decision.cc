@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "failoverd/core/bridge_mac.h"
 #include "failoverd/core/name_allocator.h"
@@ -73,6 +74,60 @@ struct Health {
   }
 };
 
+// The active-backup bridges' `ports` selectors, arranged so that finding the bridge
+// that prefers a NIC costs a MAC lookup plus the non-MAC selectors, not every selector
+// of every bridge (policies list NICs by MAC, and a host may have hundreds).
+class PortIndex {
+ public:
+  struct Match {
+    size_t bridge = 0;  // index in policy.bridges
+    int port = 0;       // index in that bridge's ports
+    auto operator<=>(const Match&) const = default;
+  };
+
+  explicit PortIndex(const policy::Policy& policy) {
+    for (size_t b = 0; b < policy.bridges.size(); ++b) {
+      const policy::Bridge& bridge = policy.bridges[b];
+      if (bridge.mode != policy::BridgeMode::kActiveBackup) continue;
+      for (size_t p = 0; p < bridge.ports.size(); ++p) {
+        const policy::NicSelector& selector = bridge.ports[p];
+        const Match match{b, static_cast<int>(p)};
+        const auto mac = selector.kind == policy::NicSelector::Kind::kMac ? MacAddress::Parse(selector.pattern)
+                                                                            : std::nullopt;
+        if (mac)
+          by_mac_.push_back({*mac, match});
+        else
+          others_.push_back({&selector, match});
+      }
+    }
+    // By MAC, and for one MAC the first (bridge, port), which ranks first.
+    std::sort(by_mac_.begin(), by_mac_.end());
+  }
+
+  // The first bridge in policy order with a port selector matching `link`, and the
+  // first such port; the same answer as PreferenceIndex over every bridge in turn.
+  // `named_link()` gives the link as the selectors see it; it is called only if a
+  // selector other than a MAC needs it.
+  template <typename NamedLink>
+  std::optional<Match> FirstMatch(const MacAddress& identity, NamedLink named_link) const {
+    std::optional<Match> best;
+    auto it = std::lower_bound(by_mac_.begin(), by_mac_.end(), identity,
+                               [](const auto& entry, const MacAddress& key) { return entry.first < key; });
+    if (it != by_mac_.end() && it->first == identity) best = it->second;
+    if (others_.empty() || (best && !(others_.front().second < *best))) return best;
+    const LinkInfo link = named_link();
+    for (const auto& [selector, match] : others_) {
+      if (best && !(match < *best)) break;  // others_ is in (bridge, port) order
+      if (MatchesSelector(*selector, link)) best = match;
+    }
+    return best;
+  }
+
+ private:
+  std::vector<std::pair<MacAddress, Match>> by_mac_;
+  std::vector<std::pair<const policy::NicSelector*, Match>> others_;
+};
+
 class Decider {
  public:
   explicit Decider(const DecisionInput& input)
@@ -86,15 +141,18 @@ class Decider {
     AssignPreferences();
     if (AnyIdentifyKeys(in_.policy)) ApplyIdentification();
     if (in_.overrides) ApplyOverrides();
+    IndexCandidates();
     for (const auto& bridge : in_.policy.bridges) DecideBridge(bridge);
     return std::move(out_);
   }
 
  private:
   void CollectNics() {
+    out_.nics.reserve(in_.observed.links().size());
+    out_.bridges.reserve(in_.policy.bridges.size());
     for (const auto& [ifindex, link] : in_.observed.links()) {
       if (!IsManagedNic(in_.policy.nics, link) || (in_.left_alone && in_.left_alone->count(ifindex))) {
-        foreign_names_.insert(link.name);
+        foreign_names_.push_back(&link.name);
         continue;
       }
       NicDecision nic;
@@ -104,7 +162,7 @@ class Decider {
       const bool pending = WaitingForUdev(link);
       nic.role = pending ? NicRole::kPending : NicRole::kSpare;
       nic.reason = pending ? "waiting for udev" : "preferred by no bridge";
-      out_.nics.push_back(nic);
+      out_.nics.push_back(std::move(nic));
     }
   }
 
@@ -120,10 +178,12 @@ class Decider {
   }
 
   void AssignNames() {
+    if (AssignRememberedNames()) return;
     std::vector<NamingInput> inputs;
     for (const auto& nic : out_.nics)
       if (nic.role != NicRole::kPending) inputs.push_back({nic.identity, nic.current_name});
-    std::set<std::string> reserved = foreign_names_;
+    std::set<std::string> reserved;
+    for (const std::string* name : foreign_names_) reserved.insert(*name);
     for (const auto& bridge : in_.policy.bridges) reserved.insert(bridge.name);
     NameAllocator allocator(in_.policy.nics.prefix, in_.remembered_names, reserved);
     const auto names = allocator.Assign(inputs);
@@ -133,6 +193,25 @@ class Decider {
     }
   }
 
+  // The allocator's first rule alone, when it is all there is to do: every NIC is
+  // remembered and gets its name back. (The allocator copies the naming state; a settled
+  // host would pay for that on every event.) False, with nothing changed, otherwise.
+  bool AssignRememberedNames() {
+    std::vector<const std::string*> names;
+    names.reserve(out_.nics.size());
+    for (const auto& nic : out_.nics) {
+      if (nic.role == NicRole::kPending) {
+        names.push_back(&nic.current_name);
+        continue;
+      }
+      auto it = in_.remembered_names.find(nic.identity);
+      if (it == in_.remembered_names.end()) return false;
+      names.push_back(&it->second);
+    }
+    for (size_t i = 0; i < out_.nics.size(); ++i) out_.nics[i].name = *names[i];
+    return true;
+  }
+
   // The link as the policy's selectors see it: under its service name.
   LinkInfo AsNamed(const NicDecision& nic) const {
     LinkInfo link = *in_.observed.Find(nic.ifindex);
@@ -140,21 +219,19 @@ class Decider {
     return link;
   }
 
-  // A NIC preferred by several bridges belongs to the first in policy order.
+  // A NIC preferred by several bridges belongs to the first in policy order, at the
+  // first of that bridge's ports that matches it.
   void AssignPreferences() {
+    const PortIndex ports(in_.policy);
     for (auto& nic : out_.nics) {
       if (nic.role == NicRole::kPending) continue;
-      const LinkInfo link = AsNamed(nic);
-      for (const auto& bridge : in_.policy.bridges) {
-        if (bridge.mode != policy::BridgeMode::kActiveBackup) continue;
-        const int index = PreferenceIndex(bridge.ports, link);
-        if (index < 0) continue;
-        nic.bridge = bridge.name;
-        nic.preference = index;
-        nic.role = NicRole::kStandby;
-        nic.reason = "preferred by " + bridge.name;
-        break;
-      }
+      const auto match = ports.FirstMatch(nic.identity, [&] { return AsNamed(nic); });
+      if (!match) continue;
+      const policy::Bridge& bridge = in_.policy.bridges[match->bridge];
+      nic.bridge = bridge.name;
+      nic.preference = match->port;
+      nic.role = NicRole::kStandby;
+      nic.reason = "preferred by " + bridge.name;
     }
   }
 
@@ -244,6 +321,32 @@ class Decider {
     }
   }
 
+  // Which NICs DecideBridge must look at for each bridge: those that serve it
+  // (preferred, or moved to it by identification) and the spares. Grouped once, so
+  // deciding all bridges is linear in the NICs unless many bridges take spares.
+  void IndexCandidates() {
+    for (auto& nic : out_.nics) {
+      if (nic.role == NicRole::kPending || nic.role == NicRole::kQuarantined || nic.role == NicRole::kManual) continue;
+      if (!nic.bridge.empty()) serving_[nic.bridge].push_back(&nic);
+      if (nic.role == NicRole::kSpare) spare_nics_.push_back(&nic);
+    }
+  }
+
+  // The NICs that may serve `bridge` or be its spare, in the order of out_.nics;
+  // `scratch` holds them when the list has to be put together.
+  const std::vector<NicDecision*>& CandidatesFor(const policy::Bridge& bridge,
+                                                  std::vector<NicDecision*>& scratch) const {
+    static const std::vector<NicDecision*> kNone;
+    auto it = serving_.find(bridge.name);
+    const std::vector<NicDecision*>& serving = it != serving_.end() ? it->second : kNone;
+    if (!bridge.spares || spare_nics_.empty()) return serving;
+    scratch = serving;
+    scratch.insert(scratch.end(), spare_nics_.begin(), spare_nics_.end());
+    std::sort(scratch.begin(), scratch.end(), std::less<>());
+    scratch.erase(std::unique(scratch.begin(), scratch.end()), scratch.end());
+    return scratch;
+  }
+
   // Whether `nic` may be a port of `bridge` as far as identification goes.
   bool Eligible(const NicDecision& nic, const policy::Bridge& bridge) const {
     if (nic.role == NicRole::kQuarantined) return false;
@@ -284,7 +387,7 @@ class Decider {
     if (bridge.mode != policy::BridgeMode::kActiveBackup) {
       decision.mac = MacFor(bridge, {});
       decision.reason = "internal bridge: no NICs";
-      out_.bridges.push_back(decision);
+      out_.bridges.push_back(std::move(decision));
       return;
     }
     const int bridge_ifindex = BridgeIfindex(bridge.name);
@@ -293,8 +396,9 @@ class Decider {
     std::vector<NicDecision*> spares;
     NicDecision* current = nullptr;
     std::vector<NicDecision*> waiting;  // would serve, but not identified for it
-    for (auto& nic : out_.nics) {
-      if (nic.role == NicRole::kPending || nic.role == NicRole::kQuarantined || nic.role == NicRole::kManual) continue;
+    std::vector<NicDecision*> scratch;
+    for (NicDecision* candidate : CandidatesFor(bridge, scratch)) {
+      NicDecision& nic = *candidate;
       const bool eligible = Eligible(nic, bridge);
       if (nic.bridge == bridge.name) (eligible ? preferred : waiting).push_back(&nic);
       if (nic.role == NicRole::kSpare && !claimed_.count(nic.ifindex) && eligible) spares.push_back(&nic);
@@ -318,7 +422,7 @@ class Decider {
       for (NicDecision* nic : preferred) nic->reason = "standby for " + bridge.name + " (isolated)";
       if (auto manual = manual_ports_.find(bridge.name); manual != manual_ports_.end())
         manual->second->reason += "; not attached while " + bridge.name + " is isolated";
-      out_.bridges.push_back(decision);
+      out_.bridges.push_back(std::move(decision));
       return;
     }
     if (auto manual = manual_ports_.find(bridge.name); manual != manual_ports_.end()) {
@@ -326,7 +430,7 @@ class Decider {
       decision.reason = manual->second->name + " attached by the administrator";
       for (NicDecision* nic : preferred)
         nic->reason = "standby for " + bridge.name + " (" + manual->second->name + " attached by hand)";
-      out_.bridges.push_back(decision);
+      out_.bridges.push_back(std::move(decision));
       return;
     }
 
@@ -400,7 +504,7 @@ class Decider {
       if (nic != chosen && nic->reason.rfind("moved", 0) != 0 && nic->reason.rfind("identified", 0) != 0)
         nic->reason = "standby for " + bridge.name + (HealthOf(*nic).carrier ? "" : ", no carrier");
     decision.reason = reason;
-    out_.bridges.push_back(decision);
+    out_.bridges.push_back(std::move(decision));
   }
 
   // The NIC a rollback puts back as `bridge`'s active port, if it may serve the
@@ -448,8 +552,10 @@ class Decider {
   const Ms up_delay_;
   const Ms hold_down_;
   Decision out_;
-  std::set<std::string> foreign_names_;
+  std::vector<const std::string*> foreign_names_;  // links it does not manage, into in_.observed
   std::set<int> claimed_;  // spares already taken by an earlier bridge
+  std::unordered_map<std::string, std::vector<NicDecision*>> serving_;  // bridge -> NICs that serve it
+  std::vector<NicDecision*> spare_nics_;                      // NICs that were spares before any bridge chose
   std::map<std::string, NicDecision*> manual_ports_;  // bridge -> the NIC attached to it by hand
 };
 

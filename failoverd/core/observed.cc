@@ -6,6 +6,7 @@ LinkChanges ObservedState::ReplaceAll(const std::vector<LinkInfo>& links, MonoTi
   LinkChanges changes;
   std::map<int, LinkInfo> previous = std::move(links_);
   links_.clear();
+  by_name_.clear();
   for (const auto& link : links) {
     auto it = previous.find(link.ifindex);
     if (it == previous.end()) {
@@ -19,6 +20,7 @@ LinkChanges ObservedState::ReplaceAll(const std::vector<LinkInfo>& links, MonoTi
       changes.carrier_changed.push_back(link);
     }
     links_[link.ifindex] = link;
+    by_name_[link.name] = link.ifindex;
   }
   for (const auto& [ifindex, link] : previous)
     if (!links_.count(ifindex)) changes.removed.push_back(link);
@@ -35,6 +37,7 @@ std::optional<LinkInfo> ObservedState::Update(const LinkInfo& link, MonoTime now
   auto it = links_.find(link.ifindex);
   if (it == links_.end()) {
     links_[link.ifindex] = link;
+    IndexName(nullptr, link);
     first_seen_[link.ifindex] = now;
     // A link that appears while we watch has just come into existence: its carrier
     // state dates from now.
@@ -44,7 +47,16 @@ std::optional<LinkInfo> ObservedState::Update(const LinkInfo& link, MonoTime now
   LinkInfo old = it->second;
   if (old.carrier != link.carrier) carrier_since_[link.ifindex] = now;
   it->second = link;
+  IndexName(&old, link);
   return old;
+}
+
+void ObservedState::IndexName(const LinkInfo* old_link, const LinkInfo& link) {
+  if (old_link && old_link->name != link.name) {
+    auto it = by_name_.find(old_link->name);
+    if (it != by_name_.end() && it->second == link.ifindex) by_name_.erase(it);
+  }
+  by_name_[link.name] = link.ifindex;
 }
 
 MonoTime ObservedState::FirstSeen(int ifindex) const {
@@ -58,9 +70,10 @@ const LinkInfo* ObservedState::Find(int ifindex) const {
 }
 
 const LinkInfo* ObservedState::FindByName(const std::string& name) const {
-  for (const auto& [ifindex, link] : links_)
-    if (link.name == name) return &link;
-  return nullptr;
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) return nullptr;
+  const LinkInfo* link = Find(it->second);
+  return link && link->name == name ? link : nullptr;
 }
 
 std::optional<MonoTime> ObservedState::CarrierSince(int ifindex) const {

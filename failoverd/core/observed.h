@@ -5,6 +5,8 @@
 
 #include <map>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "failoverd/common/clock.h"
@@ -43,7 +45,13 @@ class ObservedState {
   MonoTime FirstSeen(int ifindex) const;
 
  private:
+  void IndexName(const LinkInfo* old_link, const LinkInfo& link);
+
   std::map<int, LinkInfo> links_;
+  // name -> ifindex of links_, so a lookup by name costs no scan. Names are unique in a
+  // network namespace; if two links ever claim one (events out of order around a
+  // rename), the later news wins.
+  std::unordered_map<std::string, int> by_name_;
   std::map<int, MonoTime> carrier_since_;
   std::map<int, MonoTime> first_seen_;
 };

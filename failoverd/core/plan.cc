@@ -1,6 +1,7 @@
 #include "failoverd/core/plan.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace failoverd::core {
 
@@ -54,7 +55,14 @@ class Planner {
  public:
   Planner(const policy::Policy& policy, const Decision& decision, const ObservedState& observed,
           const Progress& progress)
-      : policy_(policy), decision_(decision), observed_(observed), progress_(progress) {}
+      : policy_(policy), decision_(decision), observed_(observed), progress_(progress) {
+    nics_.reserve(decision_.nics.size());
+    for (const auto& nic : decision_.nics) nics_.emplace_back(nic.ifindex, &nic);
+    std::sort(nics_.begin(), nics_.end());
+    bridges_.reserve(decision_.bridges.size());
+    for (const auto& bridge : decision_.bridges) bridges_.emplace_back(bridge.policy->name, &bridge);
+    std::sort(bridges_.begin(), bridges_.end());
+  }
 
   Plan Run() {
     PlanRenames();
@@ -62,12 +70,14 @@ class Planner {
     // Bridge by bridge, each step for all bridges: every new bridge is created, then all
     // their zones go in (the executor installs a run of zones in one transaction), then they
     // come up. Each bridge still has its zone after it exists and before it is up.
-    for (const auto& bridge : decision_.bridges) PlanBridgeLink(bridge);
-    for (const auto& bridge : decision_.bridges) PlanBridgeZone(bridge);
-    for (const auto& bridge : decision_.bridges) PlanBridgeUp(bridge);
+    std::vector<BridgeStep> steps;
+    steps.reserve(decision_.bridges.size());
+    for (const auto& bridge : decision_.bridges) steps.push_back(PlanBridgeLink(bridge));
+    for (const auto& step : steps) PlanBridgeZone(step);
+    for (const auto& step : steps) PlanBridgeUp(step);
     PlanDetaches();
     PlanRetired();
-    PlanAttaches();
+    PlanAttaches(steps);
     return std::move(plan_);
   }
 
@@ -121,22 +131,42 @@ class Planner {
     }
   }
 
+  const NicDecision* FindNic(int ifindex) const {
+    auto it = std::lower_bound(nics_.begin(), nics_.end(), ifindex,
+                               [](const auto& entry, int key) { return entry.first < key; });
+    return it != nics_.end() && it->first == ifindex ? it->second : nullptr;
+  }
+  const BridgeDecision* FindBridge(std::string_view name) const {
+    auto it = std::lower_bound(bridges_.begin(), bridges_.end(), name,
+                               [](const auto& entry, std::string_view key) { return entry.first < key; });
+    return it != bridges_.end() && it->first == name ? it->second : nullptr;
+  }
+
   // The link that holds `name` once the planned renames are done, or nullptr.
   const LinkInfo* HolderAfterRenames(const std::string& name) const {
     const LinkInfo* link = observed_.FindByName(name);
     if (!link) return nullptr;
-    const NicDecision* nic = decision_.FindNic(link->ifindex);
+    const NicDecision* nic = FindNic(link->ifindex);
     if (nic && nic->role != NicRole::kPending && nic->name != name) return nullptr;  // renamed away
     return link;
   }
 
-  void PlanBridgeLink(const BridgeDecision& bridge) {
+  // One bridge as the bridge steps see it: the link that holds its name once the renames
+  // are done (nullptr: it is being created), or not planned at all.
+  struct BridgeStep {
+    const BridgeDecision* bridge = nullptr;
+    const LinkInfo* link = nullptr;
+    bool planned = false;  // false: an earlier error, or its name held by another link
+  };
+
+  BridgeStep PlanBridgeLink(const BridgeDecision& bridge) {
     const std::string& name = bridge.policy->name;
-    if (progress_.bridge_errors.count(name)) return;
+    BridgeStep step{&bridge, nullptr, false};
+    if (progress_.bridge_errors.count(name)) return step;
     const LinkInfo* link = HolderAfterRenames(name);
     if (link && !link->is_bridge()) {
       plan_.blocked[name] = "the name " + name + " is held by a link failoverd does not manage";
-      return;
+      return step;
     }
     const BridgeSpec spec{name, bridge.mac, bridge.policy->stp, bridge.policy->forward_delay_s};
     if (!link) {
@@ -155,25 +185,20 @@ class Planner {
       update.reason = "changed in the policy";
       plan_.actions.push_back(update);
     }
+    return {&bridge, link, true};
   }
 
-  // A bridge PlanBridgeLink did not plan: an error, or its name held by another link.
-  bool NotPlanned(const std::string& name) const {
-    return progress_.bridge_errors.count(name) || plan_.blocked.count(name);
+  void PlanBridgeZone(const BridgeStep& step) {
+    if (!step.planned) return;
+    const std::string& name = step.bridge->policy->name;
+    if (!step.link || !progress_.zoned_bridges.count(name))
+      Add(Action::Type::kInstallZone, 0, "", name, "zone " + step.bridge->policy->zone);
   }
 
-  void PlanBridgeZone(const BridgeDecision& bridge) {
-    const std::string& name = bridge.policy->name;
-    if (NotPlanned(name)) return;
-    const LinkInfo* link = HolderAfterRenames(name);
-    if (!link || !progress_.zoned_bridges.count(name))
-      Add(Action::Type::kInstallZone, 0, "", name, "zone " + bridge.policy->zone);
-  }
-
-  void PlanBridgeUp(const BridgeDecision& bridge) {
-    const std::string& name = bridge.policy->name;
-    if (NotPlanned(name)) return;
-    const LinkInfo* link = HolderAfterRenames(name);
+  void PlanBridgeUp(const BridgeStep& step) {
+    if (!step.planned) return;
+    const std::string& name = step.bridge->policy->name;
+    const LinkInfo* link = step.link;
     // Up before its addresses and gateway: the kernel adds an IPv4 subnet's route only
     // on an up device, and refuses a gateway it cannot reach ("Nexthop has invalid
     // gateway"). No port is attached yet, so nothing is reachable before the addresses.
@@ -184,7 +209,7 @@ class Planner {
 
   bool IsPolicyBridge(int ifindex) const {
     const LinkInfo* link = observed_.Find(ifindex);
-    return link && link->is_bridge() && policy_.FindBridge(link->name);
+    return link && link->is_bridge() && FindBridge(link->name);
   }
 
   void PlanDetaches() {
@@ -195,7 +220,7 @@ class Planner {
       const LinkInfo* master = observed_.Find(link->master);
       const std::string master_name = master ? master->name : std::to_string(link->master);
       if (IsPolicyBridge(link->master)) {
-        const BridgeDecision* bridge = decision_.FindBridge(master_name);
+        const BridgeDecision* bridge = FindBridge(master_name);
         if (bridge && bridge->active == nic.ifindex) continue;
       }
       Add(Action::Type::kDetach, nic.ifindex, nic.name, master_name, nic.reason);
@@ -214,13 +239,14 @@ class Planner {
     }
   }
 
-  void PlanAttaches() {
-    for (const auto& bridge : decision_.bridges) {
+  void PlanAttaches(const std::vector<BridgeStep>& steps) {
+    for (const auto& step : steps) {
+      const BridgeDecision& bridge = *step.bridge;
       const std::string& name = bridge.policy->name;
-      if (bridge.active == 0 || progress_.bridge_errors.count(name) || plan_.blocked.count(name)) continue;
+      if (bridge.active == 0 || !step.planned) continue;
       const LinkInfo* nic_link = observed_.Find(bridge.active);
       const LinkInfo* bridge_link = observed_.FindByName(name);
-      const NicDecision* nic = decision_.FindNic(bridge.active);
+      const NicDecision* nic = FindNic(bridge.active);
       if (bridge_link && bridge_link->is_bridge() && nic_link->master == bridge_link->ifindex) {
         if (auto due = progress_.unannounced_ports.find(name); due != progress_.unannounced_ports.end() &&
                                                               due->second == bridge.active)
@@ -236,6 +262,9 @@ class Planner {
   const Decision& decision_;
   const ObservedState& observed_;
   const Progress& progress_;
+  // Lookups into decision_, so planning stays linear in the number of NICs and bridges.
+  std::vector<std::pair<int, const NicDecision*>> nics_;                  // by ifindex
+  std::vector<std::pair<std::string_view, const BridgeDecision*>> bridges_;  // by name
   Plan plan_;
   std::set<int> renamed_;
   bool swap_needed_ = false;

@@ -1,5 +1,5 @@
 // bench_decide: how long the pure decision path of a failover takes —
-// Decide() + MakePlan() — for hosts with N = 4, 16, 64, 256 managed NICs and
+// Decide() + MakePlan() — for hosts with N = 4, 16, 64, 256, 1024 managed NICs and
 // N/2 active-backup bridges, in two cases:
 //   settled   nothing to do (the plan is empty): the cost of every event that
 //             changes nothing, paid on each link notification;
@@ -119,7 +119,7 @@ int main() {
   std::printf("(copying the ObservedState of the same host, measured in the same run, in alternating slices)\n");
   std::printf("%4s %4s %5s  %-30s %12s %12s %8s %8s\n", "N", "B", "links", "case", "median_ns", "p99_ns", "ratio",
               "samples x calls");
-  for (int n : {4, 16, 64, 256}) failoverd::bench::RunHost(n);
+  for (int n : {4, 16, 64, 256, 1024}) failoverd::bench::RunHost(n);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("peak RSS: %ld KiB (getrusage ru_maxrss)\n", usage.ru_maxrss);

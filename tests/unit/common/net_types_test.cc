@@ -25,6 +25,17 @@ TEST(MacAddressTest, ZeroMulticastAndOrder) {
   EXPECT_LT(*MacAddress::Parse("02:00:00:00:00:01"), *MacAddress::Parse("02:00:00:00:00:02"));
 }
 
+TEST(MacAddressTest, OrderIsByteOrderFromTheFirstByte) {
+  // The order keys state.json's maps and the decision's lookups: the first byte weighs most.
+  EXPECT_LT(*MacAddress::Parse("01:ff:ff:ff:ff:ff"), *MacAddress::Parse("02:00:00:00:00:00"));
+  EXPECT_LT(*MacAddress::Parse("02:00:00:00:00:ff"), *MacAddress::Parse("02:00:00:00:01:00"));
+  EXPECT_GT(*MacAddress::Parse("ff:00:00:00:00:00"), *MacAddress::Parse("7f:ff:ff:ff:ff:ff"));
+  EXPECT_EQ(*MacAddress::Parse("02:aa:bb:cc:dd:ee"), *MacAddress::Parse("02-AA-BB-CC-DD-EE"));
+  EXPECT_NE(*MacAddress::Parse("02:aa:bb:cc:dd:ee"), *MacAddress::Parse("02:aa:bb:cc:dd:ef"));
+  EXPECT_EQ(*MacAddress::Parse("02:aa:bb:cc:dd:ee") <=> *MacAddress::Parse("02:aa:bb:cc:dd:ee"),
+            std::strong_ordering::equal);
+}
+
 TEST(IpAddressTest, BothFamiliesRoundTrip) {
   const auto v4 = IpAddress::Parse("192.0.2.9");
   ASSERT_TRUE(v4);

@@ -144,6 +144,53 @@ TEST_F(DecisionTest, NicPreferredByTwoBridgesBelongsToTheFirst) {
   EXPECT_EQ(d.FindBridge("eth1")->active, 0);
 }
 
+TEST_F(DecisionTest, MixedSelectorsKeepPolicyOrderAndFirstMatchingPort) {
+  // MAC selectors are looked up by MAC, the others tried in turn: the answer is still
+  // the first bridge in policy order, at the first of its ports that matches.
+  const int a = AddLink("ens1", kMacA, true);
+  const int b = AddLink("ens2", kMacB, true);
+  remembered_[*MacAddress::Parse(kMacA)] = "hweth0";
+  remembered_[*MacAddress::Parse(kMacB)] = "hweth1";
+  using Kind = policy::NicSelector::Kind;
+  auto policy = VethPolicy({ActiveBackup("eth0", {}), ActiveBackup("eth1", {}), ActiveBackup("eth2", {})});
+  // eth0: B by name at port 1 (port 0 matches nothing); eth1: A by MAC and B by MAC;
+  // eth2: A by name.
+  policy.bridges[0].ports = {{Kind::kPath, "pci-none-*", {}}, {Kind::kName, "hweth1", {}}};
+  policy.bridges[1].ports = {testing::MacPort(kMacB), testing::MacPort(kMacA)};
+  policy.bridges[2].ports = {{Kind::kName, "hweth0", {}}};
+  for (auto& bridge : policy.bridges) bridge.spares = false;
+  Decision d = Run(policy);
+  EXPECT_EQ(d.FindNic(b)->bridge, "eth0") << "eth0 comes first, although eth1 names B by MAC";
+  EXPECT_EQ(d.FindNic(b)->preference, 1);
+  EXPECT_EQ(d.FindNic(a)->bridge, "eth1") << "eth1 comes before eth2";
+  EXPECT_EQ(d.FindNic(a)->preference, 1);
+  EXPECT_EQ(d.FindBridge("eth2")->active, 0);
+
+  // A name selector ahead of a MAC selector of the same bridge gives the lower index.
+  policy.bridges[1].ports = {{Kind::kName, "hweth0", {}}, testing::MacPort(kMacA)};
+  d = Run(policy);
+  EXPECT_EQ(d.FindNic(a)->bridge, "eth1");
+  EXPECT_EQ(d.FindNic(a)->preference, 0);
+}
+
+TEST_F(DecisionTest, OneNewNicStillGetsTheAllocatorsNames) {
+  // Every NIC remembered: names come straight from memory. One new NIC: the allocator
+  // decides, and the remembered ones keep their names.
+  const int a = AddLink("ens1", kMacA, true);
+  const int b = AddLink("ens2", kMacB, true);
+  remembered_[*MacAddress::Parse(kMacA)] = "hweth3";
+  remembered_[*MacAddress::Parse(kMacB)] = "hweth0";
+  const auto policy = VethPolicy({ActiveBackup("eth0", {kMacA, kMacB})});
+  Decision d = Run(policy);
+  EXPECT_EQ(NameOf(d, a), "hweth3");
+  EXPECT_EQ(NameOf(d, b), "hweth0");
+  const int c = AddLink("ens3", kMacSpare, true);
+  d = Run(policy);
+  EXPECT_EQ(NameOf(d, a), "hweth3");
+  EXPECT_EQ(NameOf(d, b), "hweth0");
+  EXPECT_EQ(NameOf(d, c), "hweth1");
+}
+
 TEST_F(DecisionTest, NamesFollowMemoryAndBridgesAreNotNics) {
   const int a = AddLink("ens1", kMacA, true);
   const int b = AddLink("eth0", kMacB, true);
