@@ -54,6 +54,19 @@ int ErrorColumnInRule(const std::string& nft_error, const std::string& prefix, c
   return 1;
 }
 
+std::vector<std::string> CheckZonesWithNft(Firewall& firewall, const std::vector<const ZoneFragment*>& zones) {
+  std::vector<std::string> all;
+  for (const ZoneFragment* zone : zones) {
+    all.insert(all.end(), zone->input_rules.begin(), zone->input_rules.end());
+    all.insert(all.end(), zone->forward_rules.begin(), zone->forward_rules.end());
+  }
+  if (all.empty() || firewall.Check(ScratchScript(all))) return {};
+  std::vector<std::string> errors;
+  for (const ZoneFragment* zone : zones)
+    for (auto& error : CheckZoneWithNft(firewall, *zone)) errors.push_back(std::move(error));
+  return errors;
+}
+
 std::vector<std::string> CheckZoneWithNft(Firewall& firewall, const ZoneFragment& zone) {
   std::vector<std::string> all = zone.input_rules;
   all.insert(all.end(), zone.forward_rules.begin(), zone.forward_rules.end());

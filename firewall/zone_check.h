@@ -15,6 +15,10 @@ namespace failoverd::firewall {
 // "PATH:LINE:COLUMN: nftables: message" per refused rule.
 std::vector<std::string> CheckZoneWithNft(Firewall& firewall, const ZoneFragment& zone);
 
+// The same for several zones: one dry run for all of them (each dry run costs the
+// kernel a grace period, ~15 ms here), and only if that is refused, zone by zone.
+std::vector<std::string> CheckZonesWithNft(Firewall& firewall, const std::vector<const ZoneFragment*>& zones);
+
 // The 1-based column, within `rule`, that nft's error message marks with '^' when
 // the rule was sent as the one line `prefix` + rule; 1 when the message marks
 // nothing inside the rule. Exposed for tests.

@@ -59,7 +59,8 @@ PolicyCheck CheckPolicyOnHost(const policy::Policy& policy, firewall::Firewall* 
                               const std::map<std::string, firewall::ZoneFragment>& pinned) {
   PolicyCheck check;
   const std::string& dir = policy.daemon.zones_dir;
-  std::set<std::string> checked_with_nft;  // by zone file, each once
+  std::set<std::string> seen_zones;  // by zone file, each checked with nft once
+  std::vector<firewall::ZoneFragment> to_check;
   auto take = [&](const std::string& owner, const std::string& zone_name, const policy::SourcePos& pos,
                   Result<firewall::ZoneFragment> zone) {
     if (!zone) {
@@ -75,14 +76,18 @@ PolicyCheck CheckPolicyOnHost(const policy::Policy& policy, firewall::Firewall* 
         }
       return;
     }
-    if (nft && checked_with_nft.insert(zone->path + "|" + zone->name).second)
-      for (auto& error : firewall::CheckZoneWithNft(*nft, *zone)) check.errors.push_back(std::move(error));
+    if (nft && seen_zones.insert(zone->path + "|" + zone->name).second) to_check.push_back(*zone);
     check.zones[owner] = std::move(*zone);
   };
   for (const auto& bridge : policy.bridges)
     take(bridge.name, bridge.zone, bridge.zone_pos, ZoneOf(bridge, dir, pinned));
   for (const auto& interface : policy.interfaces)
     take(interface.name, interface.zone, interface.zone_pos, firewall::LoadZone(dir, interface.zone));
+  if (nft) {
+    std::vector<const firewall::ZoneFragment*> zones;
+    for (const auto& zone : to_check) zones.push_back(&zone);
+    for (auto& error : firewall::CheckZonesWithNft(*nft, zones)) check.errors.push_back(std::move(error));
+  }
   // "root" is the default and always there; anything else must be a group here, or the
   // control socket could be handed to nobody (or fail to be made at all).
   if (!GroupExists(policy.daemon.control_group))

@@ -14,43 +14,30 @@
 
 namespace failoverd::kernel {
 
-namespace {
+PacketSender::~PacketSender() {
+  if (fd_ >= 0) close(fd_);
+}
 
-// A raw packet socket bound to one link: frames written to it leave by that
-// link exactly as built, whatever bridge the link belongs to. Protocol 0 means
-// it receives nothing.
-class PacketSender {
- public:
-  PacketSender() = default;
-  ~PacketSender() {
-    if (fd_ >= 0) close(fd_);
-  }
-  PacketSender(const PacketSender&) = delete;
-  PacketSender& operator=(const PacketSender&) = delete;
+Status PacketSender::Open() {
+  if (fd_ >= 0) return Status::Ok();
+  fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return Status::Error(std::string("packet socket: ") + std::strerror(errno));
+  return Status::Ok();
+}
 
-  int Open(int ifindex) {
-    fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return -errno;
-    sockaddr_ll address{};
-    address.sll_family = AF_PACKET;
-    address.sll_ifindex = ifindex;
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) return -errno;
-    return 0;
-  }
-  int Send(const Frame& frame) {
-    const ssize_t sent = send(fd_, frame.data(), frame.size(), 0);
-    if (sent < 0) return -errno;
-    if (static_cast<size_t>(sent) != frame.size()) return -EMSGSIZE;
-    return 0;
-  }
+int PacketSender::Send(int ifindex, const std::vector<uint8_t>& frame) {
+  if (fd_ < 0) return -EBADF;
+  sockaddr_ll address{};
+  address.sll_family = AF_PACKET;
+  address.sll_ifindex = ifindex;
+  const ssize_t sent =
+      sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  if (sent < 0) return -errno;
+  if (static_cast<size_t>(sent) != frame.size()) return -EMSGSIZE;
+  return 0;
+}
 
- private:
-  int fd_ = -1;
-};
-
-}  // namespace
-
-Result<AnnounceCounts> AnnounceBridge(NetlinkRequester& rtnl, const core::LinkInfo& port,
+Result<AnnounceCounts> AnnounceBridge(NetlinkRequester& rtnl, PacketSender& sender, const core::LinkInfo& port,
                                       const core::LinkInfo& bridge) {
   const std::string what = port.name + ": announce " + bridge.name;
   auto addresses = DumpAddresses(rtnl, bridge.ifindex);
@@ -80,11 +67,9 @@ Result<AnnounceCounts> AnnounceBridge(NetlinkRequester& rtnl, const core::LinkIn
     ++counts.rarp;
   }
 
-  PacketSender sender;
-  if (int err = sender.Open(port.ifindex); err < 0)
-    return Status::Error(what + ": packet socket: " + std::strerror(-err));
+  if (Status opened = sender.Open(); !opened) return Status::Error(what + ": " + opened.message());
   for (const Frame& frame : frames) {
-    if (int err = sender.Send(frame); err < 0)
+    if (int err = sender.Send(port.ifindex, frame); err < 0)
       return Status::Error(what + ": send: " + std::strerror(-err));
   }
   ComponentLogger(kNetlinkLogger)

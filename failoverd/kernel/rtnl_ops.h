@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "failoverd/core/kernel_ops.h"
+#include "failoverd/kernel/announce.h"
 #include "failoverd/kernel/netlink_requester.h"
 #include "failoverd/kernel/route_requests.h"
 
@@ -67,12 +68,15 @@ class RtnlOps final : public core::KernelOps {
   // Every next hop of the main table's unicast routes, IPv4 and IPv6.
   Result<std::vector<RouteHop>> DumpMainRoutes();
   Result<core::LinkInfo> QueryLink(nlmsghdr* request, const std::string& what);
+  // GetLink without the sysfs and udev facts (physical, driver, path, udev_ready).
+  Result<core::LinkInfo> GetKernelLink(int ifindex);
   // The current name of `ifindex` for messages ("ifindex 7" if it has none).
   std::string NameOf(int ifindex);
   // Sends an RTM_SETLINK for `ifindex` built by the caller and awaits the ack.
   Status ChangeLink(nlmsghdr* request, const std::string& what);
 
   NetlinkRequester rtnl_;
+  PacketSender announcer_;  // announcement frames
   udev* udev_ = nullptr;
   std::shared_ptr<spdlog::logger> log_;
 };

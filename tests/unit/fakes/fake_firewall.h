@@ -24,6 +24,7 @@ class FakeFirewall final : public firewall::Firewall {
     return Status::Ok();
   }
   Status Check(const std::string& script) override {
+    ++checks;
     for (const auto& text : refuse_checks_)
       if (script.find(text) != std::string::npos) return Status::Error("Error: injected refusal");
     return Status::Ok();
@@ -59,6 +60,7 @@ class FakeFirewall final : public firewall::Firewall {
   void RefuseScriptsContaining(std::string text) { refuse_containing_ = std::move(text); }
 
   std::vector<std::string> scripts;
+  int checks = 0;  // dry runs asked for
 
  private:
   std::vector<std::string>* journal_;

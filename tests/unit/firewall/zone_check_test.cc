@@ -58,5 +58,29 @@ TEST(ZoneCheckTest, EachRefusedRuleIsNamedAtItsPlace) {
                           "/zones/web.nft:6:2: nftables: injected refusal in 'bogus'"));
 }
 
+ZoneFragment OneRuleZone(const std::string& name, const std::string& rule) {
+  auto zone = ParseZone("input {\n  " + rule + "\n}\n", name, "/zones/" + name + ".nft");
+  EXPECT_TRUE(zone) << zone.message();
+  return *zone;
+}
+
+TEST(ZoneCheckTest, ZonesThatPassAreCheckedInOneDryRun) {
+  testing::FakeFirewall nft;
+  const ZoneFragment ssh = OneRuleZone("ssh", "tcp dport 22 accept");
+  const ZoneFragment web = OneRuleZone("web", "tcp dport 80 accept");
+  EXPECT_THAT(CheckZonesWithNft(nft, {&ssh, &web}), IsEmpty());
+  EXPECT_EQ(nft.checks, 1);
+  EXPECT_EQ(nft.scripts.size(), 0u) << "a check commits nothing";
+}
+
+TEST(ZoneCheckTest, ARefusedZoneAmongSeveralIsNamedAlone) {
+  testing::FakeFirewall nft;
+  nft.RefuseChecksContaining({"dprt"});
+  const ZoneFragment ssh = OneRuleZone("ssh", "tcp dport 22 accept");
+  const ZoneFragment web = OneRuleZone("web", "tcp dprt 80 accept");
+  EXPECT_THAT(CheckZonesWithNft(nft, {&ssh, &web}),
+              ElementsAre("/zones/web.nft:2:3: nftables: injected refusal in 'tcp dprt 80 accept'"));
+}
+
 }  // namespace
 }  // namespace failoverd::firewall
