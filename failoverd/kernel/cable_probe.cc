@@ -12,6 +12,7 @@
 #include <span>
 #include <utility>
 
+#include "failoverd/common/background_close.h"
 #include "failoverd/frames/arp_frames.h"
 #include "failoverd/frames/ethernet.h"
 #include "failoverd/frames/ipv6_nd_frames.h"
@@ -72,7 +73,8 @@ CableProbe::CableProbe(int ifindex, std::string name, MacAddress mac)
 }
 
 CableProbe::~CableProbe() {
-  if (fd_ >= 0) close(fd_);
+  // A packet socket's close waits for an RCU grace period: not on the event loop.
+  CloseInBackground(fd_);
 }
 
 Status CableProbe::Open() {
@@ -86,7 +88,7 @@ Status CableProbe::Open() {
   }
   auto fail = [&](const char* what) {
     const int err = errno;
-    close(fd);
+    CloseInBackground(fd);
     return Status::Error(name_ + ": " + Errno(what, err));
   };
 
