@@ -8,7 +8,7 @@
 #   BENCH_IDENTIFY=0 BENCH_FAILOVER=0 scripts/bench.sh   # bench_decide only (no root needed)
 #   BENCH_METHODS="arp lldp" ...        # identification methods (arp ra lldp ra-default)
 #   BENCH_DECIDE=0 BENCH_IDENTIFY=0 BENCH_SECTIONS="failover stp" scripts/bench.sh
-#                                       # parts of bench_failover only (failover stp storm start taps);
+#                                       # parts of bench_failover only (failover stp storm start taps load);
 #                                       # its JSON is also written to build-bench/bench_failover.json
 #   FAILOVERD_BIN=old/failoverd FAILOVERCTL_BIN=old/failoverctl ...   # bench_failover against another daemon
 set -euo pipefail

@@ -16,8 +16,11 @@
 #   start      64 NICs -> 64 bridges with their zones: first start and restart ->
 #              READY=1, against `nft -f` + `ip -batch` building the same end state
 #   taps       restart -> READY=1 with 1000 tap ports on eth0, against no taps
+#   load       failover rounds with nothing else going on, then under each load of
+#              issue 15's table (idle followers, a held state lock, apply of a FIFO and
+#              of /dev/zero, reloads between 1 and 200 bridges); p99 ratios to no load
 # Env: BENCH_FAILOVER_ROUNDS (50) failover rounds per contender; BENCH_STP_ROUNDS (5); BENCH_STORM_RUNS (3);
-#      BENCH_START_RUNS (5); BENCH_IDLE_S (60, 0 = skip the idle measurement);
+#      BENCH_START_RUNS (5); BENCH_LOAD_ROUNDS (20) rounds per load; BENCH_IDLE_S (60, 0 = skip the idle measurement);
 #      BENCH_STREAM_US (200) echo interval; BENCH_OUT (a file for the JSON as well);
 #      BENCH_FAILOVER_BIN, FAILOVERD_BIN, FAILOVERCTL_BIN (the daemon under test).
 set -euo pipefail
@@ -33,8 +36,8 @@ lab_init bench-fo
 lab_require_daemon
 lab_require nft sysctl
 [[ -x "$BENCH_FAILOVER_BIN" ]] || fail "bench_failover not found at $BENCH_FAILOVER_BIN (scripts/bench.sh builds it)"
-: "${BENCH_SECTIONS:=failover stp storm start taps}"
-: "${BENCH_FAILOVER_ROUNDS:=50}" "${BENCH_STP_ROUNDS:=5}" "${BENCH_STORM_RUNS:=3}" "${BENCH_START_RUNS:=5}"
+: "${BENCH_SECTIONS:=failover stp storm start taps load}"
+: "${BENCH_FAILOVER_ROUNDS:=50}" "${BENCH_STP_ROUNDS:=5}" "${BENCH_STORM_RUNS:=3}" "${BENCH_START_RUNS:=5}" "${BENCH_LOAD_ROUNDS:=20}"
 : "${BENCH_IDLE_S:=60}" "${BENCH_STREAM_US:=200}"
 B=$BENCH_FAILOVER_BIN
 RESULTS="$T/results.jsonl"
@@ -287,6 +290,91 @@ part_taps() {
   ip -n "$S" -batch "$T/untap.batch"
 }
 
+# ---- load: failover with something slow or hostile next to it (issue 15) --------------------
+# The same rounds as `failover` (daemon only), first with nothing else going on, then
+# under each load in turn; each row's p99 is compared with the no-load p99 of this run.
+#   followers  16 clients that sent `events follow` and never read (replaced when dropped)
+#   lock       another process holds state.lock while a NIC is plugged in and pulled
+#              every 300 ms (each makes a state save due)
+#   fifo       `failoverctl apply FIFO` every 100 ms
+#   zero       `failoverctl apply /dev/zero` every 100 ms (the daemon runs under
+#              prlimit --as 2 GiB: an old daemon reads until the cap, not the machine's end)
+#   reload     the policy switched between 1 and 200 bridges and reloaded, again and again
+# Every load is bounded in time and stopped before the next row.
+part_load() {
+  local m1=02:00:00:00:7e:01 m2=02:00:00:00:7e:02 S SW n1 n2 i
+  lab_eth0_pair "$m1" "$m2"
+  S=$(lab_nsname server); SW=$(lab_nsname a)
+  cp "$T/policy.toml" "$T/policy-1.toml"
+  { cat "$T/policy-1.toml"
+    for ((i = 1; i < 200; i++)); do printf '\n[[bridge]]\nname = "br%d"\nmode = "internal"\nzone = "isolated"\n' "$i"; done
+  } >"$T/policy-200.toml"
+  LAB_DAEMON_WRAPPER=(prlimit --as=$((2 * 1024 * 1024 * 1024)) --)
+  lab_daemon_start server "$T/policy.toml"
+  LAB_DAEMON_WRAPPER=()
+  n1=$(lab_nic_name server "$m1"); n2=$(lab_nic_name server "$m2")
+  wait_until 10 lab_active_is eth0 "$n1"
+  SETTLE_SCRIPT="$T/settled.sh"; export SETTLE_SCRIPT
+  write_settle_script "$SETTLE_SCRIPT"
+  local nics=(--nic "$n1=$(lab_cable_port "$m1")" --nic "$n2=$(lab_cable_port "$m2")")
+  local seconds=$((BENCH_LOAD_ROUNDS * 3 + 60))  # every load ends by itself after this
+  local ctl=(ip netns exec "$S" timeout 10 "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET")
+  rounds() {  # LABEL
+    echo "# load: $1, $BENCH_LOAD_ROUNDS rounds" >&2
+    bench_in "$S" failover --netns "$S" --switch-ns "$SW" "${nics[@]}" --label "$1" --rounds "$BENCH_LOAD_ROUNDS" \
+      --timeout-ms 30000 --settle-cmd "SETTLE_SCRIPT='$SETTLE_SCRIPT' $SETTLE_CMD" || fail "failover rounds under $1"
+  }
+  rounds load.none
+
+  lab_bg followers lab_in server timeout "$seconds" python3 "$REPO/tests/bench/load_clients.py" "$LAB_DAEMON_SOCKET" 16 "$seconds"
+  local load=$LAB_BG_PID
+  wait_until 10 grep -q "holding 16" "$T/followers.out"
+  rounds load.followers
+  lab_bg_stop "$load"
+
+  lab_bg lock timeout "$seconds" flock "$T/state/state.lock" sleep "$seconds"
+  local holder=$LAB_BG_PID
+  lab_bg churn timeout "$seconds" bash -c '
+    for ((i = 0; ; i++)); do
+      ip -n "$1" link add name ld$i type veth peer name ldp$i netns "$2" || exit 1
+      sleep 0.3
+      ip -n "$2" link del dev ldp$i || exit 1
+    done' churn "$S" "$SW"
+  load=$LAB_BG_PID
+  rounds load.lock
+  lab_bg_stop "$load"; lab_bg_stop "$holder"
+
+  mkfifo "$T/apply.fifo"
+  lab_bg fifo timeout "$seconds" bash -c 'while :; do "${@}" apply "$0" || true; sleep 0.1; done' \
+    "$T/apply.fifo" "${ctl[@]}"
+  load=$LAB_BG_PID
+  rounds load.fifo
+  lab_bg_stop "$load"
+  # An old daemon may still wait for a writer: one opens the FIFO and goes.
+  timeout 2 bash -c ': >"$1"' _ "$T/apply.fifo" || true
+
+  lab_bg zero timeout "$seconds" bash -c 'while :; do "${@}" apply /dev/zero || true; sleep 0.1; done' \
+    _ "${ctl[@]}"
+  load=$LAB_BG_PID
+  rounds load.zero
+  lab_bg_stop "$load"
+  lab_daemon_alive || fail "the daemon died under apply /dev/zero"
+
+  lab_bg reload timeout "$seconds" bash -c '
+    while :; do
+      for n in 200 1; do
+        cp "$1/policy-$n.toml" "$1/policy.toml"
+        "${@:2}" reload >/dev/null || true
+      done
+    done' _ "$T" "${ctl[@]}"
+  load=$LAB_BG_PID
+  rounds load.reload
+  lab_bg_stop "$load"
+  cp "$T/policy-1.toml" "$T/policy.toml"
+  "${ctl[@]}" reload >/dev/null || true
+  lab_daemon_stop >&2
+}
+
 # ---- run the parts -----------------------------------------------------------------------
 run_part() {  # NAME
   local rc=0
@@ -305,8 +393,8 @@ run_part() {  # NAME
 }
 for section in $BENCH_SECTIONS; do
   case $section in
-    failover | stp | storm | start | taps) run_part "$section" ;;
-    *) ERRORS+=("$section: unknown part (failover stp storm start taps)") ;;
+    failover | stp | storm | start | taps | load) run_part "$section" ;;
+    *) ERRORS+=("$section: unknown part (failover stp storm start taps load)") ;;
   esac
 done
 
@@ -323,7 +411,11 @@ jq -s --arg date "$(date -u +%FT%TZ)" --arg kernel "$(uname -r)" --argjson cpus 
           ratio_median: (if ($s[b] | .[(keys[] | select(startswith("median_")))]) > 0
                          then (($s[m] | .[(keys[] | select(startswith("median_")))]) /
                                ($s[b] | .[(keys[] | select(startswith("median_")))]) * 1e6 | round / 1e6)
-                         else null end)}]
+                         else null end),
+          ratio_p99: (if ($s[b] | .[(keys[] | select(startswith("p99_")))]) > 0
+                      then (($s[m] | .[(keys[] | select(startswith("p99_")))]) /
+                            ($s[b] | .[(keys[] | select(startswith("p99_")))]) * 1e6 | round / 1e6)
+                      else null end)}]
       else [] end;
   {date: $date, kernel: $kernel, cpus: $cpus, load_at_end: $load, daemon: $daemon, sections: $sections,
    wall_s: $wall,
@@ -338,7 +430,17 @@ jq -s --arg date "$(date -u +%FT%TZ)" --arg kernel "$(uname -r)" --argjson cpus 
      + pair("restart on a converged host, 64 bridges"; "start64.restart"; "start64.build")
      + pair("start with 1000 tap ports on eth0 (restart)"; "taps.1000"; "taps.none")
      + pair("ip -o link show with 1000 taps"; "taps.1000.dump"; "taps.none.dump")
-     + pair("recovery after a 10 200-event storm (SIGCONT -> forwarding)"; "storm"; "storm_baseline")),
+     + pair("recovery after a 10 200-event storm (SIGCONT -> forwarding)"; "storm"; "storm_baseline")
+     + pair("failover next to 16 idle event followers"; "load.followers"; "load.none")
+     + pair("failover with state.lock held and a NIC plugged in"; "load.lock"; "load.none")
+     + pair("failover next to apply FIFO"; "load.fifo"; "load.none")
+     + pair("failover next to apply /dev/zero"; "load.zero"; "load.none")
+     + pair("failover during reloads between 1 and 200 bridges"; "load.reload"; "load.none")
+     + pair("cut -> forwarding next to 16 idle event followers"; "load.followers.cut"; "load.none.cut")
+     + pair("cut -> forwarding with state.lock held and a NIC plugged in"; "load.lock.cut"; "load.none.cut")
+     + pair("cut -> forwarding next to apply FIFO"; "load.fifo.cut"; "load.none.cut")
+     + pair("cut -> forwarding next to apply /dev/zero"; "load.zero.cut"; "load.none.cut")
+     + pair("cut -> forwarding during reloads between 1 and 200 bridges"; "load.reload.cut"; "load.none.cut")),
    kernel_carrier_report: ($s["daemon.kernel_carrier"] // null | if . then brief(.) else null end),
    resources: {daemon: $s["resources.daemon"], baseline_ip_monitor_script: $s["resources.shell"]},
    storm: $s["storm.overflows"], taps_left_on_eth0: $s["taps.left"],
