@@ -188,7 +188,9 @@ void Daemon::Reconcile() {
   const MonoTime started = clock_.Now();
   ReadNamesOfNewNics();
   bool retry = false;
+  bool unfinished = false;  // the last round was interrupted: its plan is not done
   for (int round = 0; round < kMaxRoundsPerReconcile; ++round) {
+    unfinished = false;
     decision_ = DecideNow();
     // Probes follow the links (a link-up starts a fresh fingerprint, carrier loss
     // forgets it); when that changed the evidence, decide again on what they hold now.
@@ -212,10 +214,12 @@ void Daemon::Reconcile() {
       break;
     }
     // The plan runs first; logging the role changes waits until the new port forwards.
-    const Executor::Outcome outcome = executor_.Execute(policy_, plan, observed_, progress_);
+    const Executor::Outcome outcome =
+        executor_.Execute(policy_, plan, observed_, progress_, [this] { return InterruptPlan(); });
     metrics_.failed_actions += static_cast<uint64_t>(outcome.failed);
     LogRoleChanges(decision_, started);
     Refresh();
+    unfinished = outcome.interrupted;
     if (outcome.failed > 0) {
       retry = true;
       break;
@@ -234,6 +238,13 @@ void Daemon::Reconcile() {
     });
   } else {
     retry_delay_ms_ = 0;
+    // Interrupted in every round (failovers one after another): the rest is planned on
+    // the next turn of the loop, after what is waiting there.
+    if (unfinished)
+      retry_timer_ = loop_.AddTimer(clock_.Now(), [this] {
+        retry_timer_.reset();
+        Resync();
+      });
   }
   ScheduleWakeup(decision_.next_wakeup);
   RecordManagedBridges();

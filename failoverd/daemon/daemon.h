@@ -105,6 +105,9 @@ class Daemon {
   void OnLinkNotifications(const std::vector<core::CarrierNote>& notes);
   // The kernel dropped link notifications (ENOBUFS); the Resync that follows repairs it.
   void NoteEventOverflow() { ++metrics_.netlink_overflows; }
+  // How the daemon reads the link notifications that arrived while a plan runs (the
+  // runner drains its link socket and hands the carrier notes to OnLinkNotifications).
+  void SetLinkPump(std::function<void()> pump) { link_pump_ = std::move(pump); }
   // Decide and carry out the plan until nothing is left to do.
   void Reconcile();
   // Reads every cable probe now and reconciles on what they heard.
@@ -209,6 +212,12 @@ class Daemon {
   std::vector<int> ActivePorts() const;  // enslaved, with carrier as last known
   void ScheduleCarrierPoll();
   void PollCarriers();
+  // Asks the kernel for the carrier of every active port; true if one was replaced.
+  bool CheckActiveCarriers();
+  // Between two actions of a plan, at most once a millisecond: reads the link
+  // notifications and, in the second after one, the active ports' carrier, and
+  // replaces a lost active port at once. True if it did (the plan stops and is made again).
+  bool InterruptPlan();
   // Rollback of an unconfirmed apply (daemon_rollback.cc).
   Status RestorePreviousPolicy(const std::string& why);
   // The bridges a snapshot looks at: the policy's, those still to be deleted, those with a zone.
@@ -331,6 +340,9 @@ class Daemon {
   // link notification, when the kernel would report a loss late).
   MonoTime carrier_watch_until_{};
   std::optional<EventLoop::TimerId> carrier_watch_timer_;
+  std::function<void()> link_pump_;
+  MonoTime next_plan_check_{};  // InterruptPlan's pace
+  bool interrupting_ = false;   // InterruptPlan is running: the fast path may act inside a reconcile
 
   std::optional<EventLoop::TimerId> wakeup_timer_;
   // A state.json write that failed and is due again (SaveState).

@@ -18,16 +18,34 @@ int Executor::BridgeIfindex(const std::string& name, const core::ObservedState& 
   return link && link->is_bridge() ? link->ifindex : 0;
 }
 
+namespace {
+
+bool TouchesAPort(Action::Type type) {
+  return type == Action::Type::kDetach || type == Action::Type::kAttach || type == Action::Type::kAnnounce;
+}
+
+}  // namespace
+
 Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Plan& plan,
-                                    const core::ObservedState& observed, core::Progress& progress) {
+                                    const core::ObservedState& observed, core::Progress& progress,
+                                    const Interrupt& interrupt) {
   created_bridges_.clear();
   Outcome outcome;
   std::set<int> failed_nics;
   std::set<std::string> failed_bridges;
   preinstalled_.clear();
   size_t zone_run_end = 0;  // the zones before this index were offered to PreinstallZones
+  bool ports_touched = false;
   for (size_t i = 0; i < plan.actions.size(); ++i) {
     const Action& action = plan.actions[i];
+    ports_touched = ports_touched || TouchesAPort(action.type);
+    // Not inside a run of zones already installed together: they are marked as one.
+    const bool preinstalled = action.type == Action::Type::kInstallZone && preinstalled_.count(action.bridge);
+    if (i > 0 && interrupt && !ports_touched && !preinstalled && interrupt()) {
+      log_->info("plan stopped before {} of {} actions: planning again", i, plan.actions.size());
+      outcome.interrupted = true;
+      break;
+    }
     if ((action.ifindex && failed_nics.count(action.ifindex)) ||
         (!action.bridge.empty() && failed_bridges.count(action.bridge) && action.type != Action::Type::kDetach)) {
       log_->info("{}: skipped, an earlier step failed", action.Describe());

@@ -4,6 +4,7 @@
 // still run, so one broken bridge never holds up another's failover.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -27,9 +28,16 @@ class Executor {
   struct Outcome {
     int done = 0;
     int failed = 0;  // failures worth retrying (zone failures are final until reload)
+    bool interrupted = false;  // `interrupt` stopped the plan: plan again from what is true now
   };
-  Outcome Execute(const policy::Policy& policy, const core::Plan& plan,
-                  const core::ObservedState& observed, core::Progress& progress);
+  // Asked between two actions until the plan first touches a port (a detach, an attach
+  // or an announcement): while NICs and bridges are prepared, made or deleted, which is
+  // most of a big reload. True stops the plan there. The daemon replaces a lost active
+  // port meanwhile and then plans again, so a long plan never holds a failover back by
+  // more than one action.
+  using Interrupt = std::function<bool()>;
+  Outcome Execute(const policy::Policy& policy, const core::Plan& plan, const core::ObservedState& observed,
+                  core::Progress& progress, const Interrupt& interrupt = {});
 
   // The zone each bridge got when it was last installed, so a reload can tell which changed.
   const std::map<std::string, firewall::ZoneFragment>& installed_zones() const { return installed_zones_; }

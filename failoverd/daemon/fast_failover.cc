@@ -19,6 +19,7 @@ namespace failoverd {
 namespace {
 constexpr int kCarrierWatchMs = 1100;   // the kernel's batching interval (1 s), and some
 constexpr int kPortsPerPoll = 8;        // ports asked per millisecond of poll interval
+constexpr int kPlanCheckMs = 1;         // InterruptPlan looks at most this often
 }  // namespace
 
 void Daemon::OnLinkNotifications(const std::vector<core::CarrierNote>& notes) {
@@ -44,8 +45,7 @@ void Daemon::ScheduleCarrierPoll() {
   carrier_watch_timer_ = loop_.AddTimer(clock_.Now() + Millis(interval_ms), [this] { PollCarriers(); });
 }
 
-void Daemon::PollCarriers() {
-  carrier_watch_timer_.reset();
+bool Daemon::CheckActiveCarriers() {
   std::vector<int> lost;
   for (int ifindex : ActivePorts())
     if (auto carrier = kernel_.HasCarrier(ifindex); carrier.ok() && !*carrier) lost.push_back(ifindex);
@@ -54,6 +54,24 @@ void Daemon::PollCarriers() {
     ++metrics_.early_carrier_losses;
     acted = FailOverAtOnce(ifindex, /*verify=*/false) || acted;
   }
+  return acted;
+}
+
+bool Daemon::InterruptPlan() {
+  const MonoTime now = clock_.Now();
+  if (now < next_plan_check_) return false;
+  next_plan_check_ = now + Millis(kPlanCheckMs);
+  const uint64_t switched = metrics_.fast_failovers;
+  interrupting_ = true;
+  if (link_pump_) link_pump_();
+  if (now < carrier_watch_until_) CheckActiveCarriers();
+  interrupting_ = false;
+  return metrics_.fast_failovers != switched;
+}
+
+void Daemon::PollCarriers() {
+  carrier_watch_timer_.reset();
+  const bool acted = CheckActiveCarriers();
   if (acted) {
     Resync();
     carrier_watch_until_ = clock_.Now() + Millis(kCarrierWatchMs);
@@ -62,7 +80,8 @@ void Daemon::PollCarriers() {
 }
 
 bool Daemon::FailOverAtOnce(int lost, bool verify) {
-  if (reconciling_ || !core::ActiveBridgeOf(decision_, observed_, lost)) return false;
+  // Inside a reconcile only between two of its actions (InterruptPlan), never during one.
+  if ((reconciling_ && !interrupting_) || !core::ActiveBridgeOf(decision_, observed_, lost)) return false;
   const core::LinkInfo* link = observed_.Find(lost);
   if (!link->carrier) return false;  // already known
   // A notification can be older than the truth (a loss and a return in one burst):

@@ -76,6 +76,16 @@ class EventSources {
     return loop_.AddFd(udev_.fd(), [this] { OnDeviceEvents(); });
   }
 
+  // While a plan runs (Daemon::InterruptPlan): the carrier notes only; the plan's own
+  // re-read follows it, so no resync is asked for.
+  void DrainDuringPlan() {
+    bool overflow = false;
+    carriers_.clear();
+    links_.Drain(&overflow, kMaxDatagramsPerWakeup, &carriers_);
+    daemon_.OnLinkNotifications(carriers_);
+    if (overflow) daemon_.NoteEventOverflow();
+  }
+
  private:
   void OnLinkEvents() {
     bool overflow = false;
@@ -152,6 +162,7 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
 
   // Subscribe before the first dump so no change between the two is missed.
   EventSources sources(loop, daemon, policy);
+  daemon.SetLinkPump([&sources] { sources.DrainDuringPlan(); });
   if (Status ok = sources.Open(); !ok) {
     log->critical("cannot watch links: {}", ok.message());
     return 1;
@@ -231,6 +242,7 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   Status ran = loop.Run();
   if (!ran) log->critical("{}", ran.message());
   daemon.events().SetListener(nullptr);
+  daemon.SetLinkPump(nullptr);
   if (migration.pending()) {
     // Not confirmed in time, or stopped inside the window: the host goes back.
     const std::string why = not_confirmed ? "not confirmed within " + std::to_string(migrate.confirm_seconds) + " s"

@@ -118,6 +118,76 @@ TEST_F(DaemonReloadTest, NewBridgeIsCreatedWithItsZoneBeforeItGoesUp) {
   EXPECT_FALSE(Called("in_eth0")) << "unchanged zones are not reinstalled";
 }
 
+// Five internal bridges more: a plan of many steps before any port is touched.
+std::string FiveMoreBridges() {
+  std::string text = kTwoBridges;
+  for (int i = 0; i < 5; ++i)
+    text += "[[bridge]]\nname = \"br-vm" + std::to_string(i) + "\"\nzone = \"lan\"\nmode = \"internal\"\n";
+  return text;
+}
+
+TEST_F(DaemonReloadTest, CarrierLossDuringALongReloadIsFailedOverBeforeTheReloadGoesOn) {
+  auto daemon = Start();
+  ASSERT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{a_});
+  kernel_.ClearCalls();
+  // The loss is reported while br-vm1 is being made; the runner's pump hands it over.
+  bool reported = false;
+  daemon->SetLinkPump([&] {
+    if (!reported) return;
+    reported = false;
+    daemon->OnLinkNotifications({{a_, false}});
+  });
+  kernel_.after_call = [&](const std::string& call) {
+    clock_.Advance(Millis(2));  // each kernel change takes time
+    if (call.rfind("bridge br-vm1 ", 0) == 0) {
+      kernel_.SetCarrier(a_, false);
+      reported = true;
+    }
+  };
+  WritePolicy(FiveMoreBridges());
+  auto reloaded = daemon->Reload();
+  ASSERT_TRUE(reloaded) << reloaded.message();
+  // Within one step of the loss, before the rest of the reload.
+  EXPECT_EQ(IndexOf("attach hweth1 eth0"), IndexOf("bridge br-vm1 ") + 1);
+  EXPECT_EQ(daemon->metrics().fast_failovers, 1u);
+  // The reload is then planned again from what is true and finished.
+  loop_.RunDueTimers();
+  for (int i = 0; i < 5; ++i) {
+    const core::LinkInfo* bridge = kernel_.FindByName("br-vm" + std::to_string(i));
+    ASSERT_NE(bridge, nullptr) << i;
+    EXPECT_TRUE(bridge->admin_up) << i;
+  }
+  EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{b_});
+  EXPECT_TRUE(Called("detach hweth0"));
+  EXPECT_EQ(daemon->StatusJson()["bridges"][0]["active"], "hweth1");
+  daemon->SetLinkPump(nullptr);
+  kernel_.after_call = nullptr;
+}
+
+TEST_F(DaemonReloadTest, APlanIsNotInterruptedOnceItTouchedAPort) {
+  auto daemon = Start();
+  kernel_.ClearCalls();
+  std::vector<size_t> pumped_at;  // how many changes were made when the pump ran
+  daemon->SetLinkPump([&] { pumped_at.push_back(kernel_.calls().size()); });
+  kernel_.after_call = [&](const std::string&) { clock_.Advance(Millis(2)); };
+  // hweth0 is no longer allowed: eth0 moves to hweth1 (a detach and an attach) in
+  // the plan that also makes the new bridges.
+  std::string text = FiveMoreBridges();
+  const std::string ports = "{ mac = \"02:00:00:00:01:01\" }, { mac = \"02:00:00:00:01:02\" }";
+  text.replace(text.find(ports), ports.size(), "{ mac = \"02:00:00:00:01:02\" }");
+  text.replace(text.find("zone = \"lan\""), 12, "zone = \"lan\"\nspares = false");
+  WritePolicy(text);
+  auto reloaded = daemon->Reload();
+  ASSERT_TRUE(reloaded) << reloaded.message();
+  ASSERT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{b_});
+  const size_t first_port_change = std::min(IndexOf("detach hweth0"), IndexOf("attach hweth1 eth0"));
+  ASSERT_FALSE(pumped_at.empty()) << "the bridges before it were made with the pump between steps";
+  for (size_t at : pumped_at) EXPECT_LE(at, first_port_change) << "no pump after the first port change";
+  EXPECT_EQ(daemon->metrics().fast_failovers, 0u);
+  daemon->SetLinkPump(nullptr);
+  kernel_.after_call = nullptr;
+}
+
 TEST_F(DaemonReloadTest, RemovedBridgeReleasesItsNicsAndGoesWithItsZone) {
   auto daemon = Start();
   kernel_.ClearCalls();

@@ -43,6 +43,7 @@ bool FakeKernel::ShouldFail(const std::string& op) {
 
 Status FakeKernel::Record(const std::string& call) {
   calls_.push_back(call);
+  if (after_call) after_call(call);
   return Status::Ok();
 }
 

@@ -5,6 +5,7 @@
 // others' (a DHCP address, a default route set by hand).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ class FakeKernel final : public core::KernelOps {
   std::vector<std::string>* journal() { return &calls_; }
   // Makes the next calls of `op` ("master", "rename", ...) fail.
   void FailNext(const std::string& op) { fail_next_ = op; }
+  // Called after each recorded change with its text: lets a test act while a plan runs.
+  std::function<void(const std::string&)> after_call;
 
   Result<std::vector<core::LinkInfo>> DumpLinks() override;
   Result<bool> HasCarrier(int ifindex) override;  // counted in carrier_queries, not in calls()
