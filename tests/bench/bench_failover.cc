@@ -23,6 +23,7 @@
 #include "daemon_start.h"
 #include "failover_round.h"
 #include "failoverd/kernel/kernel_log.h"
+#include "failoverd/kernel/rtnl_ops.h"
 #include "lab_netns.h"
 
 namespace failoverd::bench {
@@ -39,7 +40,7 @@ struct FailoverOptions {
   std::string netns, bridge = "eth0", switch_ns, label = "failover", settle_cmd, stream_ns, stream_dst, storm_batch;
   std::vector<std::string> nics;  // NAME=SWITCH_PORT
   int rounds = 50, warmup = 1, stream_interval_us = 200, timeout_ms = 30000, pause_ms = 50, freeze_pid = 0;
-  bool any_active = false;
+  bool any_active = false, unplug = false;
 };
 
 int RunFailover(const FailoverOptions& o) {
@@ -47,6 +48,8 @@ int RunFailover(const FailoverOptions& o) {
     return Fail("not inside lab namespace '" + o.netns + "': run as ip netns exec NAME bench_failover failover --netns NAME");
   kernel::ComponentLogger(kernel::kNetlinkLogger)->set_level(spdlog::level::warn);
   std::vector<LabNic> nics;
+  kernel::RtnlOps rtnl;  // reads the NICs' MACs for --unplug
+  if (Status opened = rtnl.Open(); !opened.ok()) return Fail(opened.message());
   for (const auto& spec : o.nics) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos) return Fail("--nic wants NAME=SWITCH_PORT, got " + spec);
@@ -54,6 +57,11 @@ int RunFailover(const FailoverOptions& o) {
     nic.name = spec.substr(0, eq);
     nic.ifindex = LinkWatch::IfIndex(nic.name);
     if (nic.ifindex == 0) return Fail(nic.name + ": no such link in " + o.netns);
+    if (o.unplug) {
+      auto link = rtnl.GetLinkByName(nic.name);
+      if (!link.ok()) return Fail(link.message());
+      nic.mac = link->mac.ToString();
+    }
     auto cable = SwitchPort::Open(o.switch_ns, spec.substr(eq + 1));
     if (!cable.ok()) return Fail(cable.message());
     nic.cable = std::move(cable).value();
@@ -79,6 +87,7 @@ int RunFailover(const FailoverOptions& o) {
   setup.expect_swap = !o.any_active;
   setup.freeze_pid = o.freeze_pid;
   setup.storm_batch = o.storm_batch;
+  setup.unplug = o.unplug;
   setup.timeout = Ms(o.timeout_ms);
 
   Samples failover, cut, carrier, outage, lost, storm;
@@ -226,6 +235,7 @@ int main(int argc, char** argv) {
   failover->add_option("--warmup", f.warmup, "rounds run first and not counted");
   failover->add_option("--settle-cmd", f.settle_cmd, "bash -c text that exits 0 once settled ($1 took over, $2 came back)");
   failover->add_flag("--any-active", f.any_active, "after the restore any one forwarding NIC is settled (STP)");
+  failover->add_flag("--unplug", f.unplug, "remove the active NIC (its veth pair) instead of cutting its carrier");
   failover->add_option("--stream-ns", f.stream_ns, "lab namespace of the peer sending the ICMP stream");
   failover->add_option("--stream-dst", f.stream_dst, "the server's address");
   failover->add_option("--stream-interval-us", f.stream_interval_us, "one echo request every N µs");

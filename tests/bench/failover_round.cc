@@ -50,6 +50,26 @@ Status Freeze(pid_t pid) {
   return Status::Ok();
 }
 
+// A NIC with the removed one's MAC is plugged in under a passing name; the daemon
+// gives it the old name back (it remembers NICs by MAC), and the round goes on with
+// its new ifindex.
+Status Replug(const RoundSetup& setup, LabNic& nic) {
+  static int plugged = 0;
+  const std::string temp_name = "ensrp" + std::to_string(++plugged % 100000);
+  const int old_ifindex = nic.ifindex;
+  if (Status plugged_in = nic.cable->Replug(setup.netns, temp_name, nic.mac); !plugged_in.ok()) return plugged_in;
+  if (!PollUntil(
+          [&] {
+            const int now = LinkWatch::IfIndex(nic.name);
+            return now != 0 && now != old_ifindex;
+          },
+          BenchClock::now() + setup.timeout))
+    return Status::Error(temp_name + ": not named " + nic.name + " within " + std::to_string(setup.timeout.count()) +
+                         " ms of being plugged in");
+  nic.ifindex = LinkWatch::IfIndex(nic.name);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<RoundResult> RunFailoverRound(const RoundSetup& setup) {
@@ -80,12 +100,15 @@ Result<RoundResult> RunFailoverRound(const RoundSetup& setup) {
   setup.watch->Clear();
   const auto cut_at = BenchClock::now();
   const auto window_from = cut_at - Ms(20);
-  if (Status cut = active.cable->Cut(); !cut.ok()) {
+  if (Status cut = setup.unplug ? active.cable->Unplug() : active.cable->Cut(); !cut.ok()) {
     if (setup.freeze_pid > 0) kill(setup.freeze_pid, SIGCONT);
     return cut;
   }
+  // Removal: the first word of it, a carrier loss as the device closes or the deletion.
   const auto carrier_lost = setup.watch->WaitFor(
-      [&](const LinkNote& n) { return !n.bridge_family && !n.deleted && n.ifindex == active.ifindex && !n.carrier; },
+      [&](const LinkNote& n) {
+        return !n.bridge_family && n.ifindex == active.ifindex && (n.deleted ? setup.unplug : !n.carrier);
+      },
       cut_at + Ms(5000));
   auto t0 = carrier_lost ? carrier_lost->at : cut_at;
   if (setup.freeze_pid > 0) {
@@ -128,7 +151,11 @@ Result<RoundResult> RunFailoverRound(const RoundSetup& setup) {
   if (!PollUntil(settle_cmd_ok, BenchClock::now() + setup.timeout))
     return Status::Error("not settled after the failover: " + last_problem);
 
-  if (Status restored = active.cable->Restore(); !restored.ok()) return restored;
+  if (setup.unplug) {
+    if (Status plugged = Replug(setup, active); !plugged.ok()) return plugged;
+  } else if (Status restored = active.cable->Restore(); !restored.ok()) {
+    return restored;
+  }
   if (!setup.watch->WaitFor(
           [&](const LinkNote& n) { return !n.bridge_family && !n.deleted && n.ifindex == active.ifindex && n.carrier; },
           BenchClock::now() + Ms(5000)))

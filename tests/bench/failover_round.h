@@ -2,16 +2,18 @@
 // contender (failoverd, the `ip monitor` shell script, a Linux bridge with STP):
 //   1. the active NIC is the one of the bridge's ports the kernel says forwards;
 //   2. (storm runs) the daemon is frozen with SIGSTOP, a batch of link changes runs;
-//   3. the switch end of the active NIC's cable goes down (acknowledged RTM_SETLINK);
-//   4. t0 = the notification that the active NIC lost carrier (or, for a frozen
-//      daemon, the SIGCONT that lets it go on);
+//   3. the switch end of the active NIC's cable goes down (acknowledged RTM_SETLINK),
+//      or, for unplug rounds, the cable is deleted and the NIC with it;
+//   4. t0 = the notification that the active NIC lost carrier or was removed (or, for
+//      a frozen daemon, the SIGCONT that lets it go on);
 //   5. t1 = the AF_BRIDGE notification that the other NIC is a forwarding port of
 //      the bridge (IFLA_MASTER = bridge, IFLA_BRPORT_STATE = BR_STATE_FORWARDING) —
 //      the moment frames can pass, whether a port was attached or unblocked;
 //   6. the caller's check (failoverctl status) is polled until the contender is done
-//      with the failover; then the cable is restored and the lab is waited on (poll
-//      with a deadline) until it has settled: exactly one forwarding NIC again, plus
-//      the caller's check.
+//      with the failover; then the cable is restored (unplug rounds: a NIC with the
+//      same MAC is plugged in, and the round waits for the daemon to give it the old
+//      name) and the lab is waited on (poll with a deadline) until it has settled:
+//      exactly one forwarding NIC again, plus the caller's check.
 // Both times come from the one LinkWatch reader in the server's namespace.
 #pragma once
 
@@ -29,6 +31,7 @@ namespace failoverd::bench {
 struct LabNic {
   std::string name;  // in the server namespace
   int ifindex = 0;
+  std::string mac;  // what a replugged NIC gets
   std::unique_ptr<SwitchPort> cable;  // the switch end
 };
 
@@ -46,6 +49,7 @@ struct RoundSetup {
   bool expect_swap = true;
   pid_t freeze_pid = 0;     // SIGSTOP before the cut, SIGCONT = t0
   std::string storm_batch;  // `ip -batch` file run while frozen
+  bool unplug = false;      // remove the active NIC instead of cutting its carrier
   std::chrono::milliseconds timeout{30000};
 };
 

@@ -18,7 +18,8 @@
 #   taps       restart -> READY=1 with 1000 tap ports on eth0, against no taps
 #   load       failover rounds with nothing else going on, then under each load of
 #              issue 15's table (idle followers, a held state lock, apply of a FIFO and
-#              of /dev/zero, reloads between 1 and 200 bridges); p99 ratios to no load
+#              of /dev/zero, reloads between 1 and 200 bridges), and rounds where the
+#              active NIC is removed (hot-unplug) instead; p99 ratios to no load
 # Env: BENCH_FAILOVER_ROUNDS (50) failover rounds per contender; BENCH_STP_ROUNDS (5); BENCH_STORM_RUNS (3);
 #      BENCH_START_RUNS (5); BENCH_LOAD_ROUNDS (20) rounds per load; BENCH_IDLE_S (60, 0 = skip the idle measurement);
 #      BENCH_STREAM_US (200) echo interval; BENCH_OUT (a file for the JSON as well);
@@ -50,9 +51,11 @@ STARTED=$(date +%s)
 write_settle_script() {  # FILE
   cat >"$1" <<EOF
 #!/usr/bin/env bash
+# \$2 unplugged (its link gone): only the active port counts.
+r=\$2; ip link show dev "\$r" >/dev/null 2>&1 || r=""
 "$FAILOVERCTL_BIN" --socket "$T/control.sock" --json status |
-  jq -e --arg a "\$1" --arg r "\$2" '.bridges[] | select(.name == "eth0") |
-    .active == \$a and ([.ports[] | select(.nic == \$r) | .role] == ["standby"])' >/dev/null
+  jq -e --arg a "\$1" --arg r "\$r" '.bridges[] | select(.name == "eth0") |
+    .active == \$a and (\$r == "" or [.ports[] | select(.nic == \$r) | .role] == ["standby"])' >/dev/null
 EOF
 }
 SETTLE_CMD='exec bash "$SETTLE_SCRIPT" "$@"'
@@ -319,9 +322,9 @@ part_load() {
   local nics=(--nic "$n1=$(lab_cable_port "$m1")" --nic "$n2=$(lab_cable_port "$m2")")
   local seconds=$((BENCH_LOAD_ROUNDS * 3 + 60))  # every load ends by itself after this
   local ctl=(ip netns exec "$S" timeout 10 "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET")
-  rounds() {  # LABEL
+  rounds() {  # LABEL [BENCH_FAILOVER ARGS...]
     echo "# load: $1, $BENCH_LOAD_ROUNDS rounds" >&2
-    bench_in "$S" failover --netns "$S" --switch-ns "$SW" "${nics[@]}" --label "$1" --rounds "$BENCH_LOAD_ROUNDS" \
+    bench_in "$S" failover --netns "$S" --switch-ns "$SW" "${nics[@]}" --label "$1" --rounds "$BENCH_LOAD_ROUNDS" "${@:2}" \
       --timeout-ms 30000 --settle-cmd "SETTLE_SCRIPT='$SETTLE_SCRIPT' $SETTLE_CMD" || fail "failover rounds under $1"
   }
   rounds load.none
@@ -372,6 +375,9 @@ part_load() {
   lab_bg_stop "$load"
   cp "$T/policy-1.toml" "$T/policy.toml"
   "${ctl[@]}" reload >/dev/null || true
+
+  # Not a load: the active NIC is removed (hot-unplug) instead of losing carrier.
+  rounds load.unplug --unplug
   lab_daemon_stop >&2
 }
 
@@ -436,11 +442,13 @@ jq -s --arg date "$(date -u +%FT%TZ)" --arg kernel "$(uname -r)" --argjson cpus 
      + pair("failover next to apply FIFO"; "load.fifo"; "load.none")
      + pair("failover next to apply /dev/zero"; "load.zero"; "load.none")
      + pair("failover during reloads between 1 and 200 bridges"; "load.reload"; "load.none")
+     + pair("failover when the active NIC is removed (hot-unplug), not cut"; "load.unplug"; "load.none")
      + pair("cut -> forwarding next to 16 idle event followers"; "load.followers.cut"; "load.none.cut")
      + pair("cut -> forwarding with state.lock held and a NIC plugged in"; "load.lock.cut"; "load.none.cut")
      + pair("cut -> forwarding next to apply FIFO"; "load.fifo.cut"; "load.none.cut")
      + pair("cut -> forwarding next to apply /dev/zero"; "load.zero.cut"; "load.none.cut")
-     + pair("cut -> forwarding during reloads between 1 and 200 bridges"; "load.reload.cut"; "load.none.cut")),
+     + pair("cut -> forwarding during reloads between 1 and 200 bridges"; "load.reload.cut"; "load.none.cut")
+     + pair("removal -> forwarding (hot-unplug) against cut -> forwarding"; "load.unplug.cut"; "load.none.cut")),
    kernel_carrier_report: ($s["daemon.kernel_carrier"] // null | if . then brief(.) else null end),
    resources: {daemon: $s["resources.daemon"], baseline_ip_monitor_script: $s["resources.shell"]},
    storm: $s["storm.overflows"], taps_left_on_eth0: $s["taps.left"],

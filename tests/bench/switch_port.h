@@ -1,6 +1,8 @@
 // SwitchPort: the switch end of the benchmarked NIC's cable, in the switch's
 // lab namespace. Cutting it sets the port down, which drops the server NIC's
-// carrier like a pulled plug; restoring it sets the port up again. It uses the
+// carrier like a pulled plug; restoring it sets the port up again. Unplugging
+// deletes the veth pair, so the server's NIC disappears as a hot-unplugged one
+// does; replugging makes the pair again with the NIC's MAC (a new ifindex). It uses the
 // daemon's own RtnlOps (acknowledged RTM_SETLINK), opened inside the switch
 // namespace, so no `ip` process sits between the benchmark and the kernel.
 #pragma once
@@ -21,13 +23,18 @@ class SwitchPort {
   // Each returns once the kernel has acknowledged the change.
   Status Cut() { return SetUp(false); }
   Status Restore() { return SetUp(true); }
+  Status Unplug();
+  // The server end appears in SERVER_NS as TEMP_NAME with MAC, down, like a new NIC.
+  Status Replug(const std::string& server_ns, const std::string& temp_name, const std::string& mac);
 
  private:
-  SwitchPort(std::string netns, int ifindex) : netns_(std::move(netns)), ifindex_(ifindex) {}
+  SwitchPort(std::string netns, std::string port, int ifindex)
+      : netns_(std::move(netns)), port_(std::move(port)), ifindex_(ifindex) {}
   Status SetUp(bool up);
 
   const std::string netns_;
-  const int ifindex_;
+  const std::string port_;
+  int ifindex_;
   kernel::RtnlOps rtnl_;
 };
 

@@ -57,6 +57,9 @@ wait_until 10 lab_ping_ok peer 192.0.2.9
 ok "after $n1 was removed, $n2 took over and the peer reaches 192.0.2.9 again"
 assert_eq "" "$(lab_status_json | jq -r --arg n "$n1" '.nics[] | select(.name == $n) | .name')" \
   "the removed NIC is gone from status"
+lab_ctl metrics >"$T/metrics.txt" || fail "failoverctl metrics failed"
+assert_cmd "metrics: the removal took the fast path (the standby attached before the re-read)" \
+  grep -qx 'failoverd_fast_failovers_total 1' "$T/metrics.txt"
 
 # 3. A NIC in no bridge's ports appears: a spare; when the last preferred NIC goes, it serves.
 lab_nic server ens8 "$m3" a
