@@ -263,6 +263,7 @@ class Decider {
           }
           nic.reason = (nic.bridge.empty() ? "identified on " + id.bridge
                                            : "moved " + nic.bridge + " -> " + id.bridge) + ": " + id.reason;
+          nic.placement = NicPlacement::kIdentified;
           nic.bridge = id.bridge;
           const int index = PreferenceIndex(target->ports, AsNamed(nic));
           // Not among the target's preferred NICs: it ranks after them.
@@ -409,7 +410,7 @@ class Decider {
       if (enslaved_here && may_serve && (!current || Ranks(nic, *current))) current = &nic;
     }
     for (NicDecision* nic : waiting)
-      if (nic->reason.rfind("moved", 0) != 0 && nic->reason.rfind("identified", 0) != 0)
+      if (nic->placement != NicPlacement::kIdentified)
         nic->reason = "waiting for identification on " + bridge.name + "'s network (" + nic->identification.reason + ")";
     auto by_rank = [](const NicDecision* a, const NicDecision* b) { return Ranks(*a, *b); };
     std::sort(preferred.begin(), preferred.end(), by_rank);
@@ -490,7 +491,7 @@ class Decider {
 
     if (chosen) {
       // Keep the story of a move in the reason of the NIC that now serves.
-      if (chosen->reason.rfind("moved", 0) == 0 || chosen->reason.rfind("identified", 0) == 0)
+      if (chosen->placement == NicPlacement::kIdentified)
         reason = chosen->reason + "; " + reason;
       if (chosen->role == NicRole::kSpare) {
         claimed_.insert(chosen->ifindex);
@@ -501,7 +502,7 @@ class Decider {
       decision.active = chosen->ifindex;
     }
     for (NicDecision* nic : preferred)
-      if (nic != chosen && nic->reason.rfind("moved", 0) != 0 && nic->reason.rfind("identified", 0) != 0)
+      if (nic != chosen && nic->placement != NicPlacement::kIdentified)
         nic->reason = "standby for " + bridge.name + (HealthOf(*nic).carrier ? "" : ", no carrier");
     decision.reason = reason;
     out_.bridges.push_back(std::move(decision));

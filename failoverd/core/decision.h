@@ -34,6 +34,12 @@ enum class NicRole {
 inline constexpr std::chrono::milliseconds kUdevWait{3000};
 const char* ToString(NicRole role);
 
+// Why a NIC serves the bridge it serves (status and logs tell the story in `reason`).
+enum class NicPlacement {
+  kPolicy,      // the bridge's `ports` (or spares) chose it
+  kIdentified,  // the traffic on its cable did: identified on, or moved to, that bridge's network
+};
+
 struct NicDecision {
   int ifindex = 0;
   MacAddress identity;
@@ -43,6 +49,7 @@ struct NicDecision {
   std::string bridge;      // the bridge it serves (active or standby); "" for none
   int preference = -1;     // index in that bridge's `ports`; -1 for a spare
   std::string reason;
+  NicPlacement placement = NicPlacement::kPolicy;
   Identification identification;  // verdict kUndetermined when nothing is identified
   // The network its cable carries, for status: a bridge name, "unknown", or "" (not known).
   std::string network;
