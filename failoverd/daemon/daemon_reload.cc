@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "failoverd/common/file_read.h"
+#include "failoverd/core/policy_diff.h"
 #include "failoverd/daemon/apply_snapshot_json.h"
 #include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
@@ -23,29 +24,6 @@ std::string JoinErrors(const std::vector<policy::Diagnostic>& errors) {
 
 bool SameZone(const firewall::ZoneFragment& a, const firewall::ZoneFragment& b) {
   return a.name == b.name && a.input_rules == b.input_rules && a.forward_rules == b.forward_rules;
-}
-
-bool SameMacRule(const policy::MacRule& a, const policy::MacRule& b) {
-  return a.kind == b.kind && (a.kind != policy::MacRule::Kind::kExplicit || a.value == b.value);
-}
-
-std::string SelectorsText(const std::vector<policy::NicSelector>& selectors) {
-  std::string text;
-  for (const auto& selector : selectors) text += std::string(policy::ToString(selector.kind)) + "=" + selector.pattern + ";";
-  return text;
-}
-
-std::string IdentifyText(const policy::Identify& identify) {
-  return identify.lldp_chassis.value_or("") + "|" + identify.lldp_port.value_or("") + "|" +
-         identify.lldp_system.value_or("") + "|" + (identify.arp_target ? identify.arp_target->ToString() : "") + "|" +
-         (identify.ra_prefix ? identify.ra_prefix->ToString() : "") + "|" + policy::ToString(identify.require);
-}
-
-std::vector<IpPrefix> Missing(const std::vector<IpPrefix>& from, const std::vector<IpPrefix>& in) {
-  std::vector<IpPrefix> out;
-  for (const auto& prefix : from)
-    if (std::find(in.begin(), in.end(), prefix) == in.end()) out.push_back(prefix);
-  return out;
 }
 
 }  // namespace
@@ -87,68 +65,23 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
   if (!checked.ok()) return Status::Error(checked.Text() + "policy refused; the running policy stays in force");
   std::map<std::string, firewall::ZoneFragment>& zones = checked.zones;
 
-  std::vector<std::string> changes;
-  std::vector<std::string> restart;
-  for (const auto& old : policy_.bridges) {
-    if (next.FindBridge(old.name)) continue;
-    progress_.retired_bridges.insert(old.name);
-    changes.push_back(old.name + ": no longer in the policy: its NICs are released, the bridge and its zone deleted");
+  const core::PolicyDiff diff = core::DiffPolicy(policy_, next, [&](const std::string& bridge) {
+    auto installed = executor_.installed_zones().find(bridge);
+    return installed == executor_.installed_zones().end() || !SameZone(installed->second, zones[bridge]);
+  });
+  for (const auto& name : diff.retired) progress_.retired_bridges.insert(name);
+  for (const auto& bridge : next.bridges) progress_.retired_bridges.erase(bridge.name);  // back: kept
+  for (const auto& name : diff.rezoned) progress_.zoned_bridges.erase(name);  // reinstalled in one transaction
+  for (const auto& [name, stale] : diff.readdressed) {
+    progress_.configured_bridges.erase(name);
+    if (!stale.addresses.empty()) progress_.stale_addresses[name] = stale.addresses;
+    if (stale.gateway) progress_.stale_gateways[name] = *stale.gateway;
   }
-  for (const auto& bridge : next.bridges) {
-    const policy::Bridge* old = policy_.FindBridge(bridge.name);
-    progress_.retired_bridges.erase(bridge.name);
-    if (!old) {
-      changes.push_back(bridge.name + ": new: created with zone " + bridge.zone);
-      continue;
-    }
-    auto installed = executor_.installed_zones().find(bridge.name);
-    if (installed == executor_.installed_zones().end() || !SameZone(installed->second, zones[bridge.name])) {
-      progress_.zoned_bridges.erase(bridge.name);  // reinstalled in one transaction
-      changes.push_back(bridge.name + ": zone " + (old->zone == bridge.zone ? bridge.zone + " changed" : old->zone + " -> " + bridge.zone) +
-                        ", replaced atomically");
-    }
-    const std::vector<IpPrefix> stale = Missing(old->addresses, bridge.addresses);
-    const bool added = !Missing(bridge.addresses, old->addresses).empty();
-    if (!stale.empty() || added || old->gateway != bridge.gateway) {
-      progress_.configured_bridges.erase(bridge.name);
-      if (!stale.empty()) progress_.stale_addresses[bridge.name] = stale;
-      if (old->gateway && old->gateway != bridge.gateway) progress_.stale_gateways[bridge.name] = *old->gateway;
-      changes.push_back(bridge.name + ": addresses or gateway changed");
-    }
-    if (!SameMacRule(old->mac, bridge.mac) || old->stp != bridge.stp || old->forward_delay_s != bridge.forward_delay_s) {
-      progress_.bridges_to_update.insert(bridge.name);
-      changes.push_back(bridge.name + ": MAC, STP or forward delay changed");
-    }
-    if (old->mode != bridge.mode)
-      changes.push_back(bridge.name + ": mode " + policy::ToString(old->mode) + " -> " + policy::ToString(bridge.mode));
-    // Decide re-evaluates these on its own; listed so the administrator sees them taken.
-    if (SelectorsText(old->ports) != SelectorsText(bridge.ports) || old->spares != bridge.spares ||
-        old->failback != bridge.failback)
-      changes.push_back(bridge.name + ": ports, spares or failback changed: re-evaluated (a working active NIC "
-                        "keeps the job unless the policy no longer allows it)");
-    if (IdentifyText(old->identify) != IdentifyText(bridge.identify))
-      changes.push_back(bridge.name + ": identify keys changed: NICs are judged by the new ones");
-  }
-  if (SelectorsText(policy_.nics.include) != SelectorsText(next.nics.include) ||
-      SelectorsText(policy_.nics.exclude) != SelectorsText(next.nics.exclude) || policy_.nics.prefix != next.nics.prefix)
-    changes.push_back("[nics] changed: managed NICs and their names re-evaluated");
-  if (policy_.daemon.hold_down_ms != next.daemon.hold_down_ms || policy_.daemon.up_delay_ms != next.daemon.up_delay_ms)
-    changes.push_back("hold_down_ms / up_delay_ms changed: in effect from now on");
-  const policy::DaemonSettings& was = policy_.daemon;
-  const policy::DaemonSettings& now = next.daemon;
-  if (was.state_dir != now.state_dir) restart.push_back("state_dir");
-  if (was.control_socket != now.control_socket) restart.push_back("control_socket");
-  if (was.control_group != now.control_group) restart.push_back("control_group");
-  if (was.udev_source != now.udev_source) restart.push_back("udev_source");
+  for (const auto& name : diff.updated) progress_.bridges_to_update.insert(name);
   // A zone that failed with the old policy is tried again with the new one.
   progress_.bridge_errors.clear();
-
-  for (const auto& interface : next.interfaces) {
-    const policy::InterfaceZone* old = policy_.FindInterface(interface.name);
-    if (!old || old->zone != interface.zone) changes.push_back(interface.name + ": zone " + interface.zone);
-  }
-  for (const auto& old : policy_.interfaces)
-    if (!next.FindInterface(old.name)) changes.push_back(old.name + ": no longer given a zone: left to your own rules");
+  const std::vector<std::string>& changes = diff.changes;
+  const std::vector<std::string>& restart = diff.needs_restart;
 
   policy_ = std::move(next);
   executor_.SetPinnedZones(std::move(recorded_zones));
