@@ -5,9 +5,9 @@
 
 #include <cstdio>
 
-#include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/runner.h"
+#include "failoverd/runtime/logging.h"
 #include "firewall/nft_firewall.h"
 #include "policy/policy_parser.h"
 

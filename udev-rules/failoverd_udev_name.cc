@@ -30,8 +30,8 @@
 #include <string>
 
 #include "failoverd/core/early_name.h"
-#include "failoverd/daemon/state_store.h"
 #include "failoverd/kernel/rtnl_ops.h"
+#include "failoverd/state/state_store.h"
 #include "policy/policy_parser.h"
 
 #ifdef FAILOVERD_UDEV_NAME_TESTING

@@ -14,7 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "failoverd/daemon/logging.h"
+#include "failoverd/runtime/logging.h"
 
 namespace failoverd {
 namespace {

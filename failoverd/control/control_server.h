@@ -23,7 +23,7 @@
 #include "failoverd/common/status.h"
 #include "failoverd/control/control_access.h"
 #include "failoverd/control/control_protocol.h"
-#include "failoverd/daemon/event_loop.h"
+#include "failoverd/runtime/event_loop.h"
 
 namespace spdlog {
 class logger;

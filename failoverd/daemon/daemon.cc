@@ -3,9 +3,9 @@
 #include <set>
 
 #include "failoverd/core/nic_match.h"
-#include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/overrides_json.h"
 #include "failoverd/daemon/policy_checks.h"
+#include "failoverd/runtime/logging.h"
 
 namespace failoverd {
 

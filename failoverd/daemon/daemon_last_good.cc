@@ -4,8 +4,8 @@
 #include <set>
 
 #include "failoverd/core/nic_match.h"
-#include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
+#include "failoverd/runtime/atomic_file.h"
 
 namespace failoverd {
 

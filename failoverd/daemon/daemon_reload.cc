@@ -7,9 +7,9 @@
 #include "failoverd/common/file_read.h"
 #include "failoverd/core/policy_diff.h"
 #include "failoverd/daemon/apply_snapshot_json.h"
-#include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/policy_checks.h"
+#include "failoverd/runtime/atomic_file.h"
 #include "policy/policy_parser.h"
 
 namespace failoverd {

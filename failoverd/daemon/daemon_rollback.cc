@@ -9,8 +9,8 @@
 #include <algorithm>
 
 #include "failoverd/daemon/apply_snapshot_json.h"
-#include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
+#include "failoverd/runtime/atomic_file.h"
 #include "policy/policy_parser.h"
 
 namespace failoverd {

@@ -1,8 +1,8 @@
 #include "failoverd/daemon/executor.h"
 
-#include "failoverd/daemon/crash_points.h"
-#include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/policy_checks.h"
+#include "failoverd/runtime/crash_points.h"
+#include "failoverd/runtime/logging.h"
 
 namespace failoverd {
 

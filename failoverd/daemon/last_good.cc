@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "failoverd/daemon/event_log.h"
-#include "failoverd/daemon/atomic_file.h"
+#include "failoverd/runtime/atomic_file.h"
 #include "firewall/shipped_zones.h"
 #include "policy/policy_parser.h"
 

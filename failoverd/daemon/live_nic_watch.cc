@@ -2,7 +2,7 @@
 
 #include "failoverd/core/live_nics.h"
 #include "failoverd/core/nic_match.h"
-#include "failoverd/daemon/logging.h"
+#include "failoverd/runtime/logging.h"
 
 namespace failoverd {
 

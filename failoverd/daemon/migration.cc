@@ -7,10 +7,10 @@
 #include "failoverd/core/decision.h"
 #include "failoverd/core/nic_match.h"
 #include "failoverd/daemon/event_log.h"
-#include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/overrides_json.h"
 #include "failoverd/kernel/host_facts.h"
 #include "failoverd/kernel/sysctl.h"
+#include "failoverd/runtime/logging.h"
 
 namespace failoverd {
 

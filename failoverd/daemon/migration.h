@@ -30,8 +30,8 @@
 
 #include "failoverd/core/kernel_ops.h"
 #include "failoverd/core/migration.h"
-#include "failoverd/daemon/state_store.h"
 #include "failoverd/kernel/host_snapshot.h"
+#include "failoverd/state/state_store.h"
 #include "firewall/nft_firewall.h"
 #include "policy/policy.h"
 

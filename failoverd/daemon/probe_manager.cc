@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "failoverd/core/identify.h"
-#include "failoverd/daemon/logging.h"
+#include "failoverd/runtime/logging.h"
 
 namespace failoverd {
 

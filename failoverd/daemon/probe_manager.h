@@ -20,7 +20,7 @@
 #include "failoverd/core/cable_session.h"
 #include "failoverd/core/decision.h"
 #include "failoverd/core/observed.h"
-#include "failoverd/daemon/event_loop.h"
+#include "failoverd/runtime/event_loop.h"
 #include "policy/policy.h"
 
 namespace failoverd {

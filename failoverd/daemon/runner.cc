@@ -13,8 +13,6 @@
 #include "failoverd/core/live_nics.h"
 #include "failoverd/daemon/control_commands.h"
 #include "failoverd/daemon/daemon.h"
-#include "failoverd/daemon/event_loop.h"
-#include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/migration.h"
 #include "failoverd/daemon/overrides_json.h"
 #include "failoverd/daemon/policy_checks.h"
@@ -23,6 +21,8 @@
 #include "failoverd/kernel/nft_monitor.h"
 #include "failoverd/kernel/rtnl_ops.h"
 #include "failoverd/kernel/udev_monitor.h"
+#include "failoverd/runtime/event_loop.h"
+#include "failoverd/runtime/logging.h"
 #include "firewall/nft_firewall.h"
 
 namespace failoverd {

@@ -1,9 +1,9 @@
 #include "failoverd/daemon/start_plan.h"
 
 #include "failoverd/daemon/event_log.h"
-#include "failoverd/daemon/logging.h"
 #include "failoverd/daemon/policy_checks.h"
-#include "failoverd/daemon/state_store.h"
+#include "failoverd/runtime/logging.h"
+#include "failoverd/state/state_store.h"
 
 namespace failoverd {
 

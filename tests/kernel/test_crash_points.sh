@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Crash consistency (issue 5): the daemon is killed with SIGKILL at injected points
-# (FAILOVERD_CRASH_AT, failoverd/daemon/crash_points.h) and the next start converges:
+# (FAILOVERD_CRASH_AT, failoverd/runtime/crash_points.h) and the next start converges:
 #   after-rename         a NIC renamed hwethN and still down
 #   after-zone           the bridges with their zone chains, still down
 #   mid-state-write      a complete state.json.tmp, no state.json yet (first start)

@@ -694,7 +694,7 @@ lab_log_ms() {  # LOG FROM TO [SKIP]
 
 # ---- crash runs ----
 # For tests/kernel/test_crash_points.sh: a daemon run that is expected to end by itself
-# (e.g. killed at an injected crash point, see failoverd/daemon/crash_points.h) rather
+# (e.g. killed at an injected crash point, see failoverd/runtime/crash_points.h) rather
 # than become ready.
 
 # Starts the daemon in namespace SERVER (short name) with POLICY, with the environment

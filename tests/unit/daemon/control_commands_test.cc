@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "failoverd/daemon/atomic_file.h"
+#include "failoverd/runtime/atomic_file.h"
 #include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 

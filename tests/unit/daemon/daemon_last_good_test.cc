@@ -6,10 +6,10 @@
 
 #include <filesystem>
 
-#include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/start_plan.h"
-#include "failoverd/daemon/state_store.h"
+#include "failoverd/runtime/atomic_file.h"
+#include "failoverd/state/state_store.h"
 #include "fakes/daemon_test_base.h"
 #include "policy/policy_parser.h"
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <fstream>
 
-#include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
+#include "failoverd/runtime/atomic_file.h"
 #include "fakes/daemon_test_base.h"
 #include "fakes/test_policy.h"
 #include "policy/policy_parser.h"

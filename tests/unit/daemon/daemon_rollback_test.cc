@@ -6,8 +6,8 @@
 // compares with the record.
 #include <gtest/gtest.h>
 
-#include "failoverd/daemon/atomic_file.h"
 #include "failoverd/daemon/daemon.h"
+#include "failoverd/runtime/atomic_file.h"
 #include "fakes/daemon_test_base.h"
 #include "policy/policy_parser.h"
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <string>
 
-#include "failoverd/daemon/event_loop.h"
+#include "failoverd/runtime/event_loop.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_firewall.h"
 #include "fakes/fake_kernel.h"

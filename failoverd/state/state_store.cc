@@ -1,4 +1,4 @@
-#include "failoverd/daemon/state_store.h"
+#include "failoverd/state/state_store.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "failoverd/common/file_read.h"
-#include "failoverd/daemon/atomic_file.h"
+#include "failoverd/runtime/atomic_file.h"
 
 namespace failoverd {
 

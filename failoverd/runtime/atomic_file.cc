@@ -1,4 +1,4 @@
-#include "failoverd/daemon/atomic_file.h"
+#include "failoverd/runtime/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "failoverd/common/file_read.h"
-#include "failoverd/daemon/crash_points.h"
+#include "failoverd/runtime/crash_points.h"
 
 namespace failoverd {
 

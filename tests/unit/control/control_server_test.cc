@@ -25,7 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "failoverd/common/clock.h"
-#include "failoverd/daemon/event_loop.h"
+#include "failoverd/runtime/event_loop.h"
 
 namespace failoverd {
 namespace {

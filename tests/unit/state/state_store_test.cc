@@ -1,4 +1,4 @@
-#include "failoverd/daemon/state_store.h"
+#include "failoverd/state/state_store.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The two line formats of the component loggers, and when each one is chosen.
-#include "failoverd/daemon/logging.h"
+#include "failoverd/runtime/logging.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

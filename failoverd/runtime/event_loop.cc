@@ -1,4 +1,4 @@
-#include "failoverd/daemon/event_loop.h"
+#include "failoverd/runtime/event_loop.h"
 
 #include <sys/epoll.h>
 #include <sys/signalfd.h>

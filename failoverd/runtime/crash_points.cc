@@ -1,4 +1,4 @@
-#include "failoverd/daemon/crash_points.h"
+#include "failoverd/runtime/crash_points.h"
 
 #include <signal.h>
 #include <unistd.h>

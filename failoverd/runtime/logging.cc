@@ -1,4 +1,4 @@
-#include "failoverd/daemon/logging.h"
+#include "failoverd/runtime/logging.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
