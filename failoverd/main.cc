@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/runner.h"
@@ -11,7 +13,20 @@
 #include "firewall/nft_firewall.h"
 #include "policy/policy_parser.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+// Ends the process once the log is written, or at most a second later: a stderr that
+// nobody reads must not keep a stopped daemon alive (the writer thread would be
+// joined at exit), so then the process ends without waiting for it.
+int Finish(int code) {
+  if (!failoverd::DrainLogs(std::chrono::milliseconds(1000))) {
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  return code;
+}
+
+int Run(int argc, char** argv) {
   CLI::App app{"failoverd: NIC failover onto stable bridges"};
   std::string policy_path = "/etc/failoverd/policy.toml";
   bool check = false;
@@ -65,3 +80,7 @@ int main(int argc, char** argv) {
   }
   return failoverd::RunDaemon(*plan, policy_path, {migrate, confirm_seconds});
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return Finish(Run(argc, argv)); }

@@ -610,6 +610,7 @@ std::string Daemon::MetricsText() const {
   gauges.left_alone = live_nics_.left_alone().size();
   gauges.policy_fallback = origin_.fallback;
   gauges.state_unsaved = !save_error_.empty();
+  gauges.log_messages_dropped = DroppedLogMessages();
   return metrics_.Exposition(gauges);
 }
 

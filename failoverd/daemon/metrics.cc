@@ -71,6 +71,9 @@ std::string Metrics::Exposition(const Gauges& gauges) const {
   Sample(out, "failoverd_state_save_failures_total", "", "", std::to_string(state_save_failures));
   Header(out, "failoverd_state_unsaved", "gauge", "1 while state.json holds less than the daemon knows (a save is due).");
   Sample(out, "failoverd_state_unsaved", "", "", gauges.state_unsaved ? "1" : "0");
+  Header(out, "failoverd_log_messages_dropped_total", "counter",
+         "Log messages dropped because stderr (the journal) did not take them and the queue was full.");
+  Sample(out, "failoverd_log_messages_dropped_total", "", "", std::to_string(gauges.log_messages_dropped));
   Header(out, "failoverd_policy_fallback", "gauge",
          "1 when the policy in force is the last good one instead of the policy file, with the reason.");
   for (const char* reason : {"invalid", "unconfirmed"})

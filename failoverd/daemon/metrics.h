@@ -37,6 +37,7 @@ struct Metrics {
     // was not confirmed at start; the last good one runs).
     std::string policy_fallback;
     bool state_unsaved = false;  // state.json holds less than the daemon knows
+    uint64_t log_messages_dropped = 0;  // the log queue was full (stderr not read)
   };
   std::string Exposition(const Gauges& gauges) const;
 };

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "failoverd/runtime/logging.h"
+
 namespace failoverd {
 
 namespace {
@@ -27,6 +29,7 @@ bool CrashPointArmed(const char* point) {
 
 void CrashPoint(const char* point) {
   if (!CrashPointArmed(point)) return;
+  (void)DrainLogs(std::chrono::milliseconds(1000));  // what was logged before the crash is kept
   // write(2), not stdio or the logger: nothing buffered may be lost to the SIGKILL.
   char line[128];
   const int n = std::snprintf(line, sizeof(line), "failoverd: crash point %s\n", point);

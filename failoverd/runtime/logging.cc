@@ -1,11 +1,16 @@
 #include "failoverd/runtime/logging.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
+#include <thread>
 
+#include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -31,6 +36,67 @@ class JournalPriorityFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+constexpr size_t kLogQueueMessages = 8192;
+
+// The one stderr sink every logger shares, run by the writer thread alone; it tells
+// whether a write is under way, so DrainLogs knows when the last one is done.
+class WatchedSink final : public spdlog::sinks::sink {
+ public:
+  explicit WatchedSink(spdlog::sink_ptr inner) : inner_(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    busy_ = true;
+    inner_->log(msg);
+    busy_ = false;
+  }
+  void flush() override {
+    busy_ = true;
+    inner_->flush();
+    busy_ = false;
+  }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
+  bool busy() const { return busy_; }
+
+ private:
+  spdlog::sink_ptr inner_;
+  std::atomic<bool> busy_{false};
+};
+
+// Decided once: stderr does not move between the journal and a terminal while running.
+LogStyle ProcessLogStyle();
+
+struct LogPipeline {
+  std::shared_ptr<spdlog::details::thread_pool> pool;
+  std::shared_ptr<WatchedSink> sink;
+};
+
+// Made on first use and never destroyed: a writer stuck on stderr must not hold up
+// the end of the process (DrainLogs decides how long to wait for it).
+LogPipeline& Pipeline() {
+  static LogPipeline* const pipeline = [] {
+    // The writer thread inherits this mask: signals belong to the event loop's signalfd.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    auto* made = new LogPipeline;
+    made->pool = std::make_shared<spdlog::details::thread_pool>(kLogQueueMessages, 1);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    // The color sink itself leaves colors out when stderr is not a tty; the journal
+    // would store escape codes verbatim, so it gets the plain sink.
+    spdlog::sink_ptr inner;
+    if (ProcessLogStyle() == LogStyle::kJournal)
+      inner = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    else
+      inner = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    made->sink = std::make_shared<WatchedSink>(std::move(inner));
+    made->sink->set_formatter(MakeLogFormatter(ProcessLogStyle()));
+    return made;
+  }();
+  return *pipeline;
+}
+
 // Parses a whole decimal number from `text`; false on anything else.
 bool ParseDecimal(std::string_view text, std::uint64_t& value) {
   const char* end = text.data() + text.size();
@@ -38,7 +104,6 @@ bool ParseDecimal(std::string_view text, std::uint64_t& value) {
   return !text.empty() && ec == std::errc() && ptr == end;
 }
 
-// Decided once: stderr does not move between the journal and a terminal while running.
 LogStyle ProcessLogStyle() {
   static const LogStyle style = DetectLogStyle();
   return style;
@@ -87,12 +152,32 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogStyle style) {
 
 std::shared_ptr<spdlog::logger> GetLogger(const std::string& name) {
   if (auto logger = spdlog::get(name)) return logger;
-  const LogStyle style = ProcessLogStyle();
-  // The color sink itself leaves colors out when stderr is not a tty; the journal
-  // would store escape codes verbatim, so it gets the plain sink.
-  auto logger = style == LogStyle::kJournal ? spdlog::stderr_logger_mt(name) : spdlog::stderr_color_mt(name);
-  logger->set_formatter(MakeLogFormatter(style));
+  LogPipeline& pipeline = Pipeline();
+  auto logger = std::make_shared<spdlog::async_logger>(name, pipeline.sink, pipeline.pool,
+                                                       spdlog::async_overflow_policy::overrun_oldest);
+  logger->set_level(spdlog::get_level());
+  try {
+    spdlog::register_logger(logger);
+  } catch (const spdlog::spdlog_ex&) {
+    // Made by another thread in the meantime: that one is the logger of the name.
+    if (auto existing = spdlog::get(name)) return existing;
+  }
   return logger;
+}
+
+std::uint64_t DroppedLogMessages() { return Pipeline().pool->overrun_counter(); }
+
+bool DrainLogs(std::chrono::milliseconds limit) {
+  LogPipeline& pipeline = Pipeline();
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  // The writer takes a message off the queue before it writes it, so an empty queue
+  // with an idle sink is asked for twice, a millisecond apart.
+  for (int quiet = 0;;) {
+    quiet = pipeline.pool->queue_size() > 0 || pipeline.sink->busy() ? 0 : quiet + 1;
+    if (quiet == 2) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 bool InitLogging(const std::string& level) {

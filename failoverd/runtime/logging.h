@@ -2,8 +2,14 @@
 // daemon), all writing to stderr. Under systemd stderr is usually the journal, which
 // stamps each line itself and reads its priority from a "<N>" prefix (sd-daemon(3));
 // anywhere else a person reads it, so it gets a timestamp and, on a tty, colors.
+//
+// A log call never waits for stderr: the loggers are asynchronous and hand each
+// message to one writer thread (all signals blocked) through a bounded queue. When
+// the queue is full (stderr not read: a stuck journald, a full pipe) the oldest
+// message is dropped and counted, so a failover is never held up by a log line.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,5 +42,12 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogStyle style);
 bool InitLogging(const std::string& level);
 // The named logger, created on first use if InitLogging has not made it.
 std::shared_ptr<spdlog::logger> GetLogger(const std::string& name);
+
+// Messages dropped because the queue to stderr was full.
+std::uint64_t DroppedLogMessages();
+// Waits, at most `limit`, until every queued message has been written; false if
+// stderr did not take them in time. Called before the process ends (which would lose
+// what is still queued); after false the caller must not wait for the writer again.
+bool DrainLogs(std::chrono::milliseconds limit);
 
 }  // namespace failoverd
