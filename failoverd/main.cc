@@ -67,7 +67,7 @@ int Run(int argc, char** argv) {
       return 2;
     }
     if (failoverd::CheckZones(*parsed.policy) != 0) return 2;
-    return failoverd::PrintDryRun(*parsed.policy);
+    return failoverd::PrintDryRun(*parsed.policy, {migrate, confirm_seconds});
   }
   // The policy to run: the file, the last good one if the file is broken, or the
   // file under a confirm window if it changed since the last good start.

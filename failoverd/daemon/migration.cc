@@ -79,41 +79,51 @@ bool Migration::UndoLeftover(std::string& message) {
   return true;
 }
 
-Result<bool> Migration::Begin(bool requested, int confirm_seconds) {
+Result<Migration::Judgement> Migration::Judge(bool requested) {
   if (Status opened = rtnl_.Open(); !opened) return Status::Error("netlink: " + opened.message());
   if (Status loaded = state_.Load(); !loaded) log_->warn("{}", loaded.message());
   auto links = kernel_.DumpLinks();
   if (!links) return Status::Error("cannot read links: " + links.message());
   SystemClock clock;
-  core::ObservedState observed;
-  observed.ReplaceAll(*links, clock.Now(), /*initial=*/true);
+  Judgement judged;
+  judged.observed.ReplaceAll(*links, clock.Now(), /*initial=*/true);
   auto addresses = kernel::ReadAddressFacts(rtnl_);
   if (!addresses) return Status::Error("cannot read addresses: " + addresses.message());
-  candidates_ = core::FindMigrationCandidates(policy_, observed, *addresses);
+  judged.addresses = std::move(*addresses);
+  judged.candidates = core::FindMigrationCandidates(policy_, judged.observed, judged.addresses);
+  if (judged.candidates.empty()) return judged;
+
+  const nlohmann::json declined = state_.Section(kDeclinedSection);
+  if (declined.is_object() && !requested)
+    judged.declined = "a conversion of this host was rolled back at " + declined.value("at", "?") + " (" +
+                      declined.value("why", "?") + "); failoverd does not convert it again by itself. "
+                      "Run `failoverd --migrate [--confirm SECONDS]` when ready";
+  const core::Overrides overrides = OverridesFromJson(state_.Section("overrides"));
+  const core::Decision decision =
+      core::Decide({policy_, judged.observed, state_.names(), machine_id_, clock.Now(), nullptr, &overrides});
+  for (const auto& candidate : judged.candidates) {
+    const std::string managed = core::ManagerProblem(candidate.bridge, judged.addresses.at(candidate.ifindex),
+                                                     kernel::ReadManagerFacts(candidate.ifindex));
+    if (!managed.empty()) judged.problems.push_back(managed);
+    const std::string decided = core::DecisionProblem(decision, judged.observed, candidate);
+    if (!decided.empty()) judged.problems.push_back(decided);
+  }
+  return judged;
+}
+
+Result<bool> Migration::Begin(bool requested, int confirm_seconds) {
+  auto judged = Judge(requested);
+  if (!judged) return judged.status();
+  candidates_ = judged->candidates;
   if (candidates_.empty()) {
     if (requested) log_->info("--migrate: no NIC named like a bridge carries addresses; nothing to convert");
     return false;
   }
-
-  const nlohmann::json declined = state_.Section(kDeclinedSection);
-  if (declined.is_object() && !requested)
-    return Status::Error("a conversion of this host was rolled back at " + declined.value("at", "?") + " (" +
-                         declined.value("why", "?") + "); failoverd does not convert it again by itself. "
-                         "Run `failoverd --migrate [--confirm SECONDS]` when ready");
-
-  std::vector<std::string> problems;
-  const core::Overrides overrides = OverridesFromJson(state_.Section("overrides"));
-  const core::Decision decision =
-      core::Decide({policy_, observed, state_.names(), machine_id_, clock.Now(), nullptr, &overrides});
-  for (const auto& candidate : candidates_) {
-    const std::string managed = core::ManagerProblem(candidate.bridge, addresses->at(candidate.ifindex),
-                                                     kernel::ReadManagerFacts(candidate.ifindex));
-    if (!managed.empty()) problems.push_back(managed);
-    const std::string decided = core::DecisionProblem(decision, observed, candidate);
-    if (!decided.empty()) problems.push_back(decided);
-  }
-  if (!problems.empty())
-    return Status::Error("cannot convert this host: " + Join(problems, "; ") + ". Nothing was changed");
+  if (!judged->declined.empty()) return Status::Error(judged->declined);
+  if (!judged->problems.empty())
+    return Status::Error("cannot convert this host: " + Join(judged->problems, "; ") + ". Nothing was changed");
+  const core::ObservedState& observed = judged->observed;
+  SystemClock clock;
 
   // The host as it is, before anything changes: every NIC failoverd manages and
   // every link named like one of its bridges.

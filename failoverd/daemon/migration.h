@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -51,6 +52,15 @@ class Migration {
   // daemon then exits with kExitNotConverted); `message` says what happened.
   bool UndoLeftover(std::string& message);
 
+  // What a start would convert here, and why it would refuse; changes nothing.
+  struct Judgement {
+    core::ObservedState observed;
+    std::vector<core::MigrationCandidate> candidates;
+    std::map<int, std::vector<core::AddressFact>> addresses;
+    std::string declined;               // a rolled-back conversion keeps a plain start from converting
+    std::vector<std::string> problems;  // a NIC driven by something else, a MAC or port the policy changes
+  };
+  Result<Judgement> Judge(bool requested);
   // Before Daemon::Start. True when a conversion is under way; an error means
   // failoverd must not start (nothing was changed).
   Result<bool> Begin(bool requested, int confirm_seconds);

@@ -253,13 +253,67 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   return ran ? 0 : 1;
 }
 
-int PrintDryRun(const policy::Policy& policy) {
+namespace {
+
+std::string Joined(const std::vector<std::string>& parts, const char* separator) {
+  std::string text;
+  for (const auto& part : parts) text += (text.empty() ? "" : separator) + part;
+  return text;
+}
+
+// What a start would do to a live NIC named like a bridge: convert it, or refuse to
+// start (the exit status a start would have); 0 when it would go on.
+int PrintConversion(const policy::Policy& policy, kernel::RtnlOps& kernel_ops, const MigrateOptions& migrate) {
+  firewall::NftFirewall firewall;
+  Migration migration(policy, ReadMachineId(), kernel_ops, firewall);
+  auto judged = migration.Judge(migrate.requested);
+  if (!judged) {
+    std::fprintf(stderr, "failoverd: cannot judge a conversion: %s\n", judged.message().c_str());
+    return 1;
+  }
+  if (judged->candidates.empty()) {
+    if (migrate.requested) std::printf("convert: no NIC named like a bridge carries addresses; nothing to convert\n");
+    return 0;
+  }
+  if (!judged->declined.empty()) {
+    std::printf("a start would stop here (exit %d): %s\n", kExitNotConverted, judged->declined.c_str());
+    return kExitNotConverted;
+  }
+  if (!judged->problems.empty()) {
+    std::printf("a start would refuse to convert this host (exit %d), changing nothing:\n", kExitNotConverted);
+    for (const auto& problem : judged->problems) std::printf("  %s\n", problem.c_str());
+    return kExitNotConverted;
+  }
+  auto configs = kernel_ops.ReadLiveConfigs();
+  for (const auto& candidate : judged->candidates) {
+    std::vector<std::string> addresses;
+    for (const auto& prefix : candidate.addresses) addresses.push_back(prefix.ToString());
+    std::printf("convert: %s becomes a bridge named %s with the NIC (renamed below) as its port; the bridge keeps "
+                "MAC %s; %s move to the bridge\n",
+                candidate.bridge.c_str(), candidate.bridge.c_str(), candidate.mac.ToString().c_str(),
+                Joined(addresses, ", ").c_str());
+    if (configs)
+      if (auto config = configs->find(candidate.ifindex); config != configs->end())
+        for (const auto& route : config->second.routes)
+          std::printf("convert: %s: %s moves to the bridge\n", candidate.bridge.c_str(), route.c_str());
+  }
+  std::printf("convert: under a confirm window of %d s: unless `failoverctl confirm` comes in time (or if failoverd "
+              "stops inside it), the host is put back exactly as it is now\n",
+              migrate.confirm_seconds);
+  return 0;
+}
+
+}  // namespace
+
+int PrintDryRun(const policy::Policy& policy, const MigrateOptions& migrate) {
   SystemClock clock;
   kernel::RtnlOps kernel_ops;
   if (Status ok = kernel_ops.Open(); !ok) {
     std::fprintf(stderr, "failoverd: cannot open netlink: %s\n", ok.message().c_str());
     return 1;
   }
+  // A live NIC named like a bridge: the conversion a start would make, or its refusal.
+  if (const int refused = PrintConversion(policy, kernel_ops, migrate); refused != 0) return refused;
   auto links = kernel_ops.DumpLinks();
   if (!links) {
     std::fprintf(stderr, "failoverd: cannot read links: %s\n", links.message().c_str());

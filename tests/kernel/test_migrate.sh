@@ -2,6 +2,8 @@
 # Converting a live server onto the scheme (issue 7: `failoverd --migrate`), with an
 # administrator's SSH session open the whole time: dropbear on the server's addressed
 # veth NIC `eth0`, dbclient on a peer printing a line every 100 ms.
+#  0. --dry-run (with and without --migrate) shows the conversion (MAC kept, addresses
+#     and routes that move, the window) and the refusals with a start's exit status;
 #  1. refusals change nothing: an address with a lease lifetime (a DHCP client's), and a
 #     policy that would give the bridge another MAC than the NIC's;
 #  2. migrate, not confirmed: eth0 becomes a bridge with the NIC's MAC, addresses and
@@ -110,12 +112,28 @@ write_policy "$T/policy.toml" inherit
 write_policy "$T/stable.toml" stable
 
 # ---------------------------------------------------------------------------------------
+# 0. --dry-run shows the conversion a start would make, and the refusals, changing nothing.
+run_to_exit 0 "$T/dry.log" "$T/policy.toml" --dry-run --migrate --confirm 300
+cat "$T/dry.log"
+assert_cmd "--dry-run --migrate shows the conversion, the MAC kept and the addresses that move" grep -Eq \
+  "^convert: eth0 becomes a bridge named eth0 .* keeps MAC $m1; 192.0.2.10/24, 2001:db8:1::10/64 move" "$T/dry.log"
+assert_cmd "... and the routes" grep -q "^convert: eth0: route 203.0.113.0/24 via 192.0.2.1 moves to the bridge" "$T/dry.log"
+assert_cmd "... under the window asked for" grep -q "confirm window of 300 s" "$T/dry.log"
+assert_cmd "... then the plan, the bridge with the NIC's MAC" grep -q "^eth0: create bridge, mac $m1" "$T/dry.log"
+run_to_exit 4 "$T/dry-mac.log" "$T/stable.toml" --dry-run
+assert_cmd "--dry-run shows the refusal of a policy that changes the MAC, exit 4 like a start" \
+  grep -q "^a start would refuse to convert this host" "$T/dry-mac.log"
+assert_cmd "... and why" grep -Eq "would get MAC .* not the NIC's $m1" "$T/dry-mac.log"
+same_as_before dry-run
+
 # 1. Refusals: nothing changes.
 run_to_exit 4 "$T/refuse-mac.log" "$T/stable.toml" --migrate
 assert_match "would get MAC .* not the NIC's $m1" "$(cat "$T/refuse-mac.log")" "mac = stable refused"
 ip -n "$S" addr add 192.0.2.77/24 dev eth0 valid_lft 300 preferred_lft 300
 run_to_exit 4 "$T/refuse-lease.log" "$T/policy.toml" --migrate
 assert_match "192.0.2.77/24 has a lease lifetime" "$(cat "$T/refuse-lease.log")" "a DHCP-leased address refused"
+run_to_exit 4 "$T/dry-lease.log" "$T/policy.toml" --dry-run
+assert_match "192.0.2.77/24 has a lease lifetime" "$(cat "$T/dry-lease.log")" "--dry-run shows the leased address's refusal"
 ip -n "$S" addr del 192.0.2.77/24 dev eth0
 same_as_before refusals
 session_ok refusals
