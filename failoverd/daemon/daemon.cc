@@ -11,8 +11,6 @@ namespace failoverd {
 
 namespace {
 constexpr int kMaxRoundsPerReconcile = 8;
-constexpr int kFirstRetryMs = 500;
-constexpr int kMaxRetryMs = 30000;
 constexpr int kDumpRetryMs = 50;
 }  // namespace
 
@@ -41,7 +39,7 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
 Daemon::~Daemon() {
   for (const auto& [bridge, pending] : pending_isolates_) loop_.CancelTimer(pending.timer);
   for (const auto& timer :
-       {confirm_timer_, carrier_watch_timer_, wakeup_timer_, retry_timer_, start_window_timer_, save_timer_})
+       {confirm_timer_, carrier_watch_timer_, wakeup_timer_, start_window_timer_})
     if (timer) loop_.CancelTimer(*timer);
 }
 
@@ -175,11 +173,7 @@ void Daemon::Resync() {
   }
   // The dump failed (during a storm it can keep changing under us): try again soon
   // instead of waiting for an event that may never come.
-  if (retry_timer_) return;
-  retry_timer_ = loop_.AddTimer(clock_.Now() + Millis(kDumpRetryMs), [this] {
-    retry_timer_.reset();
-    Resync();
-  });
+  retry_.After(kDumpRetryMs, [this] { Resync(); });
 }
 
 void Daemon::Reconcile() {
@@ -227,24 +221,15 @@ void Daemon::Reconcile() {
   }
   reconciling_ = false;
 
-  if (retry_timer_) loop_.CancelTimer(*retry_timer_);
-  retry_timer_.reset();
+  retry_.Cancel();
   if (retry) {
-    retry_delay_ms_ = retry_delay_ms_ ? std::min(retry_delay_ms_ * 2, kMaxRetryMs) : kFirstRetryMs;
-    log_->warn("some changes failed; trying again in {} ms", retry_delay_ms_);
-    retry_timer_ = loop_.AddTimer(clock_.Now() + Millis(retry_delay_ms_), [this] {
-      retry_timer_.reset();
-      Resync();
-    });
+    const int delay_ms = retry_.Backoff([this] { Resync(); });
+    log_->warn("some changes failed; trying again in {} ms", delay_ms);
   } else {
-    retry_delay_ms_ = 0;
+    retry_.Reset();
     // Interrupted in every round (failovers one after another): the rest is planned on
     // the next turn of the loop, after what is waiting there.
-    if (unfinished)
-      retry_timer_ = loop_.AddTimer(clock_.Now(), [this] {
-        retry_timer_.reset();
-        Resync();
-      });
+    if (unfinished) retry_.After(0, [this] { Resync(); });
   }
   ScheduleWakeup(decision_.next_wakeup);
   RecordManagedBridges();
@@ -348,43 +333,9 @@ void Daemon::RecordManagedBridges() {
   SaveState();
 }
 
-bool Daemon::SaveState() {
-  constexpr int kFirstSaveRetryMs = 250;
-  constexpr int kMaxSaveRetryMs = 5000;
-  Status saved = state_.Save();
-  if (saved) {
-    if (!save_error_.empty()) {
-      log_->info("{} saved again (it could not be written: {})", state_.path(), save_error_);
-      events_.Add(clock_.WallNow(), "state", state_.path() + " saved again");
-    }
-    save_error_.clear();
-    save_delay_ms_ = 0;
-    if (save_timer_) loop_.CancelTimer(*save_timer_);
-    save_timer_.reset();
-    return true;
-  }
-  ++metrics_.state_save_failures;
-  if (saved.message() != save_error_) {
-    log_->error("cannot save {}: {}; the save stays due and is tried again", state_.path(), saved.message());
-    events_.Add(clock_.WallNow(), "error", "cannot save " + state_.path() + ": " + saved.message() +
-                                               "; tried again until it works");
-  }
-  save_error_ = saved.message();
-  if (!save_timer_) {
-    save_delay_ms_ = save_delay_ms_ ? std::min(save_delay_ms_ * 2, kMaxSaveRetryMs) : kFirstSaveRetryMs;
-    save_timer_ = loop_.AddTimer(clock_.Now() + Millis(save_delay_ms_), [this] {
-      save_timer_.reset();
-      SaveState();
-    });
-  }
-  return false;
-}
+bool Daemon::SaveState() { return saver_.Save(); }
 
-std::string Daemon::UnsavedNote() const {
-  if (save_error_.empty()) return "";
-  return "NOT SAVED: " + state_.path() + " cannot be written (" + save_error_ +
-         "); kept in memory and saved as soon as it can be — a restart before then would lose it";
-}
+std::string Daemon::UnsavedNote() const { return saver_.UnsavedNote(); }
 
 void Daemon::ScheduleWakeup(std::optional<MonoTime> when) {
   if (wakeup_timer_) loop_.CancelTimer(*wakeup_timer_);
@@ -593,8 +544,8 @@ nlohmann::json Daemon::StatusJson() const {
       {"left_alone", live_nics_.ToJson(observed_)},
       {"policy", PolicyJson()},
       {"state", {{"path", state_.path()},
-                 {"saved", save_error_.empty()},
-                 {"error", save_error_.empty() ? nlohmann::json() : nlohmann::json(save_error_)}}},
+                 {"saved", saver_.error().empty()},
+                 {"error", saver_.error().empty() ? nlohmann::json() : nlohmann::json(saver_.error())}}},
   };
 }
 
@@ -609,7 +560,7 @@ std::string Daemon::MetricsText() const {
     gauges.nic_carrier[observed_.Find(nic.ifindex)->name] = observed_.Find(nic.ifindex)->carrier;
   gauges.left_alone = live_nics_.left_alone().size();
   gauges.policy_fallback = origin_.fallback;
-  gauges.state_unsaved = !save_error_.empty();
+  gauges.state_unsaved = !saver_.error().empty();
   gauges.log_messages_dropped = DroppedLogMessages();
   return metrics_.Exposition(gauges);
 }

@@ -32,7 +32,9 @@
 #include "failoverd/daemon/policy_guard.h"
 #include "failoverd/daemon/probe_manager.h"
 #include "failoverd/daemon/start_policy.h"
+#include "failoverd/daemon/state_saver.h"
 #include "failoverd/runtime/event_loop.h"
+#include "failoverd/runtime/retry_timer.h"
 #include "failoverd/state/state_store.h"
 #include "firewall/firewall.h"
 #include "policy/policy.h"
@@ -345,12 +347,11 @@ class Daemon {
   bool interrupting_ = false;   // InterruptPlan is running: the fast path may act inside a reconcile
 
   std::optional<EventLoop::TimerId> wakeup_timer_;
-  // A state.json write that failed and is due again (SaveState).
-  std::string save_error_;
-  std::optional<EventLoop::TimerId> save_timer_;
-  int save_delay_ms_ = 0;
-  std::optional<EventLoop::TimerId> retry_timer_;
-  int retry_delay_ms_ = 0;
+  // state.json, written without waiting and retried until it works (SaveState).
+  StateSaver saver_{state_, loop_, clock_, events_, metrics_.state_save_failures, log_};
+  // A reconcile whose steps failed (500 ms doubling to 30 s), a dump that failed (50 ms),
+  // an interrupted plan (at once).
+  RetryTimer retry_{loop_, clock_, 500, 30000};
 };
 
 }  // namespace failoverd
