@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "failoverd/daemon/daemon.h"
+#include "failoverd/daemon/dry_run.h"
 #include "failoverd/daemon/runner.h"
 #include "failoverd/runtime/logging.h"
 #include "firewall/nft_firewall.h"
@@ -34,10 +35,12 @@ int Run(int argc, char** argv) {
   bool migrate = false;
   int confirm_seconds = 120;
   bool foreground = false;
+  bool json = false;
   std::string log_level = "info";
   app.add_option("--policy", policy_path, "policy file");
   app.add_flag("--check", check, "validate the policy and zones, print problems, exit 0/2");
-  app.add_flag("--dry-run", dry_run, "print the plan against this host, change nothing");
+  auto* dry_run_flag = app.add_flag("--dry-run", dry_run, "print the plan against this host, change nothing");
+  app.add_flag("--json", json, "with --dry-run: the report as JSON")->needs(dry_run_flag);
   auto* migrate_flag = app.add_flag("--migrate", migrate, "convert a running host onto the scheme");
   app.add_option("--confirm", confirm_seconds, "seconds to confirm a migration")->needs(migrate_flag);
   app.add_flag("--foreground", foreground, "stay in the foreground (failoverd always does)");
@@ -67,7 +70,7 @@ int Run(int argc, char** argv) {
       return 2;
     }
     if (failoverd::CheckZones(*parsed.policy) != 0) return 2;
-    return failoverd::PrintDryRun(*parsed.policy, {migrate, confirm_seconds});
+    return failoverd::PrintDryRun(*parsed.policy, {migrate, confirm_seconds}, json);
   }
   // The policy to run: the file, the last good one if the file is broken, or the
   // file under a confirm window if it changed since the last good start.

@@ -32,12 +32,6 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
 // as root), and what the next start would run; returns 0 or 2.
 int CheckPolicy(const std::string& policy_path, const policy::ParseResult& parsed);
 
-// Prints what the daemon would change on this host now (a conversion of a live NIC
-// named like a bridge, or the refusal a start would make; renames, bridges,
-// attachments, firewall) without changing anything; returns 0, or the exit status a
-// start would have when it would refuse.
-int PrintDryRun(const policy::Policy& policy, const MigrateOptions& migrate);
-
 // Validates the zone files the policy names (and, as root, the generated ruleset
 // with an nft dry run); prints PATH:LINE:COLUMN problems; returns 0 or 2.
 // `recorded`: zone rules a rollback installs instead of a bridge's zone file.

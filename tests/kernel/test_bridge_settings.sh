@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the policy says about a bridge reaches the kernel (issue 15's safety net):
 #  1. `--dry-run` on a fresh host prints the plan (the rename, the bridge with its MAC and
-#     STP, the zone, the address) and changes nothing at all.
+#     STP, the zone, the address) and each bridge's port, addresses and zone, also as
+#     `--json`, and changes nothing at all.
 #  2. stp = true with forward_delay_s = 4: the bridge is created with STP on and a 4 s
 #     forward delay; failoverd_bridge_up says it is up.
 #  3. A reload with an explicit MAC and STP off: the same bridge (same ifindex, never
@@ -36,6 +37,15 @@ assert_match "hweth[0-9]+: rename \(was ifindex [0-9]+\) \(was ens1\)" "$OUT" "t
 assert_match "eth0: create bridge, mac [0-9a-f:]+, stp on, forward delay 4 s" "$OUT" "the plan creates eth0 with STP and its forward delay"
 assert_match "eth0: install firewall zone \(zone lan\)" "$OUT" "the plan installs eth0's zone"
 assert_match "eth0: configure static addresses" "$OUT" "the plan configures eth0's address"
+# The NIC is still down (a fresh NIC): no carrier to judge yet, so it is a standby until it is up.
+assert_match "bridge eth0: no NIC with carrier to forward through yet, standby hweth[0-9]+; addresses 192.0.2.9/24; zone lan" \
+  "$OUT" "the dry run ends with each bridge: its NICs, addresses and zone"
+expect_rc 0 "--dry-run --json" ip netns exec "$S" "$FAILOVERD_BIN" --policy "$T/policy.toml" --dry-run --json
+assert_match '^null \["hweth[0-9]+"\]$' "$(jq -r '.bridges[] | select(.name == "eth0") | "\(.active) \(.standbys | tojson)"' <<<"$OUT")" \
+  "--json: eth0's NIC under its service name, a standby until it has carrier"
+assert_eq '["192.0.2.9/24"]' "$(jq -c '.bridges[0].addresses' <<<"$OUT")" "--json: eth0's addresses"
+assert_cmd "--json: the plan's steps with their kinds" jq -e \
+  '[.actions[].action] | index("create-bridge") != null and index("install-zone") != null' <<<"$OUT"
 assert_eq "$before" "$(lab_link_snapshot server)" "--dry-run changed no link"
 assert_eq "$nft_before" "$(ip netns exec "$S" nft list ruleset)" "--dry-run changed no firewall"
 [[ ! -e $T/state/state.json ]] || fail "--dry-run wrote state.json"
