@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cxxabi.h>
+
 #include <atomic>
 #include <charconv>
 #include <cstdlib>
+#include <exception>
 #include <thread>
 
 #include <spdlog/async.h>
@@ -183,6 +186,12 @@ bool DrainLogs(std::chrono::milliseconds limit) {
 bool InitLogging(const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") return false;
+  // An uncaught exception ends the process: what is queued is written first, then
+  // the usual message ("terminate called after throwing ...") and the abort.
+  std::set_terminate([] {
+    (void)DrainLogs(std::chrono::milliseconds(1000));
+    __gnu_cxx::__verbose_terminate_handler();
+  });
   spdlog::set_level(parsed);
   for (const char* name : kComponents) GetLogger(name)->set_level(parsed);
   return true;

@@ -1,7 +1,8 @@
 // The component loggers never wait for stderr: with stderr a pipe nobody reads, a
 // burst of log calls returns, the oldest messages are dropped and counted, and once
 // the pipe is read everything still queued is written. The writer thread has the
-// daemon's signals blocked (they belong to the event loop's signalfd).
+// daemon's signals blocked (they belong to the event loop's signalfd). A terminate
+// writes the queue before the process ends.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -75,6 +76,18 @@ TEST(AsyncLoggingTest, AStuckStderrNeitherBlocksALogCallNorLosesWhatTheQueueHold
   close(fds[0]);
   EXPECT_NE(text.find("the last message"), std::string::npos);
   EXPECT_NE(text.find("to a stderr nobody reads"), std::string::npos);
+}
+
+// An uncaught exception (std::terminate) writes what is queued before the abort.
+TEST(AsyncLoggingDeathTest, ATerminateWritesTheQueuedLinesFirst) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        ASSERT_TRUE(InitLogging("info"));
+        GetLogger("engine")->error("the last words before the end");
+        std::terminate();
+      },
+      "the last words before the end");
 }
 
 }  // namespace
