@@ -38,7 +38,6 @@ Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Pl
   bool ports_touched = false;
   for (size_t i = 0; i < plan.actions.size(); ++i) {
     const Action& action = plan.actions[i];
-    ports_touched = ports_touched || TouchesAPort(action.type);
     // Not inside a run of zones already installed together: they are marked as one.
     const bool preinstalled = action.type == Action::Type::kInstallZone && preinstalled_.count(action.bridge);
     if (i > 0 && interrupt && !ports_touched && !preinstalled && interrupt()) {
@@ -46,6 +45,7 @@ Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Pl
       outcome.interrupted = true;
       break;
     }
+    ports_touched = ports_touched || TouchesAPort(action.type);
     if ((action.ifindex && failed_nics.count(action.ifindex)) ||
         (!action.bridge.empty() && failed_bridges.count(action.bridge) && action.type != Action::Type::kDetach)) {
       log_->info("{}: skipped, an earlier step failed", action.Describe());
