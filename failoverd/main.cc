@@ -9,6 +9,7 @@
 
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/daemon/dry_run.h"
+#include "failoverd/daemon/reflex.h"
 #include "failoverd/daemon/runner.h"
 #include "failoverd/runtime/logging.h"
 #include "firewall/nft_firewall.h"
@@ -45,6 +46,11 @@ int Run(int argc, char** argv) {
   app.add_option("--confirm", confirm_seconds, "seconds to confirm a migration")->needs(migrate_flag);
   app.add_flag("--foreground", foreground, "stay in the foreground (failoverd always does)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical");
+  // The reflex (failoverd/daemon/reflex.h), started by the daemon itself; not for people.
+  int reflex_fd = -1;
+  std::string reflex_socket;
+  app.add_option("--reflex-fd", reflex_fd)->group("");
+  app.add_option("--reflex-socket", reflex_socket)->group("");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,6 +61,8 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "failoverd: unknown log level '%s'\n", log_level.c_str());
     return 2;
   }
+
+  if (reflex_fd >= 0) return failoverd::RunReflex(reflex_fd, reflex_socket);
 
   const auto parsed = failoverd::policy::ParsePolicyFile(policy_path);
   if (check) return failoverd::CheckPolicy(policy_path, parsed);

@@ -233,6 +233,7 @@ void Daemon::Reconcile() {
   }
   ScheduleWakeup(decision_.next_wakeup);
   RecordManagedBridges();
+  if (reflex_listener_) reflex_listener_(ReflexTable());
 }
 
 void Daemon::ReadNamesOfNewNics() {

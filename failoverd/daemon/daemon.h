@@ -22,6 +22,7 @@
 #include "failoverd/core/kernel_ops.h"
 #include "failoverd/core/observed.h"
 #include "failoverd/core/plan.h"
+#include "failoverd/core/reflex_table.h"
 #include "failoverd/daemon/apply_snapshot.h"
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/executor.h"
@@ -110,6 +111,12 @@ class Daemon {
   // How the daemon reads the link notifications that arrived while a plan runs (the
   // runner drains its link socket and hands the carrier notes to OnLinkNotifications).
   void SetLinkPump(std::function<void()> pump) { link_pump_ = std::move(pump); }
+  // Who gets the reflex's table after every reconcile (the runner's ReflexLink).
+  void SetReflexListener(std::function<void(const core::ReflexTable&)> listener) {
+    reflex_listener_ = std::move(listener);
+  }
+  // What the reflex may do now if this daemon dies (core/reflex_table.h).
+  core::ReflexTable ReflexTable() const { return core::MakeReflexTable(policy_, decision_, observed_); }
   // Decide and carry out the plan until nothing is left to do.
   void Reconcile();
   // Reads every cable probe now and reconciles on what they heard.
@@ -343,6 +350,7 @@ class Daemon {
   MonoTime carrier_watch_until_{};
   std::optional<EventLoop::TimerId> carrier_watch_timer_;
   std::function<void()> link_pump_;
+  std::function<void(const core::ReflexTable&)> reflex_listener_;
   MonoTime next_plan_check_{};  // InterruptPlan's pace
   bool interrupting_ = false;   // InterruptPlan is running: the fast path may act inside a reconcile
 

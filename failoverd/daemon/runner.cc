@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <cstdio>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "failoverd/daemon/migration.h"
 #include "failoverd/daemon/overrides_json.h"
 #include "failoverd/daemon/policy_checks.h"
+#include "failoverd/daemon/reflex.h"
 #include "failoverd/kernel/cable_probe.h"
 #include "failoverd/kernel/link_monitor.h"
 #include "failoverd/kernel/nft_monitor.h"
@@ -127,6 +129,12 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   const policy::Policy& policy = start.policy;
   const std::string& startup_note = start.message;
   auto log = GetLogger("daemon");
+  // A reflex left by a daemon that died stops before anything here changes a link;
+  // what it did while no daemon ran is told.
+  const std::string reflex_socket =
+      std::filesystem::path(policy.daemon.control_socket).parent_path().string() + "/reflex.sock";
+  const std::vector<std::string> reflex_did = ReflexLink::HandOver(reflex_socket);
+  for (const auto& line : reflex_did) log->warn("while failoverd was not running, its reflex failed over: {}", line);
   SystemClock clock;
   EventLoop loop(clock);
   if (Status ok = loop.Init(); !ok) {
@@ -167,10 +175,20 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
     log->critical("cannot watch links: {}", ok.message());
     return 1;
   }
+  for (const auto& line : reflex_did) daemon.events().Add(clock.WallNow(), "port", "the reflex, while failoverd was not running: " + line);
   if (Status ok = daemon.Start(); !ok) {
     log->critical("{}", ok.message());
     if (migration.pending()) (void)migration.RollBack("failoverd could not start: " + ok.message());
     return 1;
+  }
+  // From here on a reflex fails over if this daemon dies (reflex.h).
+  ReflexLink reflex;
+  const auto level = spdlog::level::to_string_view(spdlog::get_level());
+  if (Status started = reflex.Start(reflex_socket, std::string(level.data(), level.size())); !started) {
+    log->error("{}: nothing will fail over while failoverd is not running", started.message());
+  } else {
+    reflex.Publish(daemon.ReflexTable());
+    daemon.SetReflexListener([&reflex](const core::ReflexTable& table) { reflex.Publish(table); });
   }
   bool not_confirmed = false;
   std::optional<EventLoop::TimerId> migration_timer;
@@ -241,6 +259,8 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   if (!migration.pending()) daemon.StartedSuccessfully();
   Status ran = loop.Run();
   if (!ran) log->critical("{}", ran.message());
+  daemon.SetReflexListener(nullptr);
+  reflex.Bye();  // a clean stop: the reflex ends with the daemon
   daemon.events().SetListener(nullptr);
   daemon.SetLinkPump(nullptr);
   if (migration.pending()) {

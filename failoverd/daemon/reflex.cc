@@ -1,0 +1,320 @@
+#include "failoverd/daemon/reflex.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "failoverd/core/fast_failover.h"
+#include "failoverd/kernel/link_monitor.h"
+#include "failoverd/kernel/rtnl_ops.h"
+#include "failoverd/runtime/logging.h"
+
+extern char** environ;
+
+namespace failoverd {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kCarrierWindow = std::chrono::milliseconds(1100);  // as the daemon's (fast_failover.cc)
+constexpr size_t kMaxDatagramsPerWakeup = 64;
+
+sockaddr_un UnixAddress(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  return address;
+}
+
+// The armed reflex: fails over from `table` until a daemon asks it to stop.
+class ArmedReflex {
+ public:
+  ArmedReflex(core::ReflexTable table, std::string socket_path)
+      : table_(std::move(table)), socket_path_(std::move(socket_path)), log_(GetLogger("reflex")) {}
+  ~ArmedReflex() {
+    if (listen_fd_ >= 0) {
+      close(listen_fd_);
+      unlink(socket_path_.c_str());
+    }
+  }
+
+  int Run() {
+    if (Status opened = rtnl_.Open(); !opened) return Fail("netlink: " + opened.message());
+    if (Status opened = links_.Open(); !opened) return Fail("link notifications: " + opened.message());
+    if (Status listening = Listen(); !listening) return Fail(listening.message());
+    log_->warn("failoverd is gone: failing over on its last table ({} bridge(s)) until it is back, at most {} s",
+               table_.entries.size(), kReflexHoldSeconds);
+    const auto give_up = SteadyClock::now() + std::chrono::seconds(kReflexHoldSeconds);
+    window_until_ = SteadyClock::now() + kCarrierWindow;
+    AskActivePorts();  // a loss between the daemon's end and this moment
+    while (SteadyClock::now() < give_up) {
+      pollfd fds[2] = {{links_.fd(), POLLIN, 0}, {listen_fd_, POLLIN, 0}};
+      const bool watching = SteadyClock::now() < window_until_ || !pending_.empty();
+      if (poll(fds, 2, watching ? 1 : 1000) < 0 && errno != EINTR) return Fail(std::string("poll: ") + strerror(errno));
+      if (fds[0].revents) OnLinkNotifications();
+      if (SteadyClock::now() < window_until_) AskActivePorts();
+      ActOnLosses();
+      if (fds[1].revents && HandOver()) return 0;
+    }
+    log_->warn("no failoverd asked for the reflex within {} s: it ends, and nothing fails over until failoverd runs",
+               kReflexHoldSeconds);
+    return 0;
+  }
+
+ private:
+  int Fail(const std::string& why) {
+    log_->error("the reflex cannot watch the links ({}); nothing fails over until failoverd runs again", why);
+    return 1;
+  }
+
+  Status Listen() {
+    unlink(socket_path_.c_str());
+    listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    const sockaddr_un address = UnixAddress(socket_path_);
+    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+        chmod(socket_path_.c_str(), 0600) != 0 || listen(listen_fd_, 4) != 0)
+      return Status::Error("cannot listen on " + socket_path_ + ": " + strerror(errno));
+    return Status::Ok();
+  }
+
+  bool IsActive(int ifindex) const {
+    for (const auto& entry : table_.entries)
+      if (entry.active == ifindex) return true;
+    return false;
+  }
+
+  void NoteLoss(int ifindex) {
+    if (IsActive(ifindex) && !pending_.count(ifindex)) pending_[ifindex] = SteadyClock::now();
+  }
+
+  void OnLinkNotifications() {
+    bool overflow = false;
+    std::vector<core::CarrierNote> notes;
+    links_.Drain(&overflow, kMaxDatagramsPerWakeup, &notes);
+    for (int lost : core::LostCarrier(notes)) NoteLoss(lost);
+    window_until_ = SteadyClock::now() + kCarrierWindow;
+    if (overflow) AskActivePorts();
+  }
+
+  void AskActivePorts() {
+    for (const auto& entry : table_.entries)
+      if (auto carrier = rtnl_.HasCarrier(entry.active); !carrier.ok() || !*carrier) NoteLoss(entry.active);
+  }
+
+  // Losses that have lasted the hold-down: the table's step, on the links as they are now.
+  void ActOnLosses() {
+    const auto now = SteadyClock::now();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      const int lost = it->first;
+      if (now - it->second < std::chrono::milliseconds(table_.hold_down_ms)) {
+        ++it;
+        continue;
+      }
+      it = pending_.erase(it);
+      if (auto carrier = rtnl_.HasCarrier(lost); carrier.ok() && *carrier) continue;  // it came back
+      auto links = rtnl_.DumpLinks();
+      if (!links) continue;
+      const auto step = core::ReflexStepFor(table_, lost, *links);
+      if (!step) continue;
+      if (Status attached = rtnl_.SetMaster(step->nic, step->bridge_ifindex); !attached) {
+        log_->error("{}: attaching ifindex {} failed: {}", step->bridge, step->nic, attached.message());
+        continue;
+      }
+      std::string nic = std::to_string(step->nic), dead = std::to_string(lost);
+      for (const auto& link : *links) {
+        if (link.ifindex == step->nic) nic = link.name;
+        if (link.ifindex == lost) dead = link.name;
+      }
+      const std::string what = step->bridge + ": " + nic + " attached (" + dead + " lost carrier)";
+      log_->warn("reflex: {}", what);
+      done_.push_back(what);
+      for (auto& entry : table_.entries)
+        if (entry.active == lost) {
+          entry.active = step->nic;
+          std::erase(entry.standbys, step->nic);
+        }
+    }
+  }
+
+  // A daemon asks the reflex to stop: it answers with what it did, and ends.
+  bool HandOver() {
+    const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) return false;
+    const timeval second{1, 0};
+    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof(second));
+    setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &second, sizeof(second));
+    char request[16] = {};
+    const ssize_t n = recv(client, request, sizeof(request) - 1, 0);
+    if (n <= 0 || std::strncmp(request, "stop\n", 5) != 0) {
+      close(client);
+      return false;
+    }
+    std::string reply;
+    for (const auto& line : done_) reply += line + "\n";
+    reply += "end\n";
+    (void)!send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
+    close(client);
+    log_->info("reflex: failoverd is back; handed over ({} failover(s) done)", done_.size());
+    return true;
+  }
+
+  core::ReflexTable table_;
+  const std::string socket_path_;
+  std::shared_ptr<spdlog::logger> log_;
+  kernel::RtnlOps rtnl_;
+  kernel::LinkMonitor links_;
+  int listen_fd_ = -1;
+  SteadyClock::time_point window_until_{};
+  std::map<int, SteadyClock::time_point> pending_;  // active ports without carrier, since when
+  std::vector<std::string> done_;
+};
+
+}  // namespace
+
+int RunReflex(int table_fd, const std::string& socket_path) {
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  auto log = GetLogger("reflex");
+  core::ReflexTable table;
+  std::vector<char> buffer(1 << 20);
+  // While failoverd lives: keep its last table, change nothing.
+  for (;;) {
+    const ssize_t n = recv(table_fd, buffer.data(), buffer.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // failoverd's end closed: it is gone
+    const std::string_view message(buffer.data(), static_cast<size_t>(n));
+    if (message == "bye") return 0;
+    if (auto parsed = core::ParseReflexTable(message)) {
+      table = std::move(*parsed);
+    } else {
+      log->error("reflex: a table it cannot read; keeping the last one");
+    }
+  }
+  close(table_fd);
+  if (table.entries.empty()) return 0;  // nothing it could do
+  return ArmedReflex(std::move(table), socket_path).Run();
+}
+
+ReflexLink::~ReflexLink() {
+  if (fd_ >= 0) close(fd_);  // without a bye: the reflex arms, as for a crash
+}
+
+std::vector<std::string> ReflexLink::HandOver(const std::string& socket_path) {
+  std::vector<std::string> done;
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return done;
+  const timeval second{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof(second));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &second, sizeof(second));
+  const sockaddr_un address = UnixAddress(socket_path);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    if (errno == ECONNREFUSED) unlink(socket_path.c_str());  // a reflex that ended without cleaning up
+    close(fd);
+    return done;
+  }
+  std::string reply;
+  if (send(fd, "stop\n", 5, MSG_NOSIGNAL) == 5) {
+    char chunk[4096];
+    for (ssize_t n; reply.find("end\n") == std::string::npos && (n = recv(fd, chunk, sizeof(chunk), 0)) > 0;)
+      reply.append(chunk, static_cast<size_t>(n));
+  }
+  close(fd);
+  for (size_t start = 0, end; (end = reply.find('\n', start)) != std::string::npos; start = end + 1) {
+    std::string line = reply.substr(start, end - start);
+    if (line == "end") break;
+    done.push_back(std::move(line));
+  }
+  return done;
+}
+
+Status ReflexLink::Start(const std::string& socket_path, const std::string& log_level) {
+  socket_path_ = socket_path;
+  log_level_ = log_level;
+  last_start_s_ = std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now().time_since_epoch()).count();
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    return Status::Error(std::string("socketpair: ") + strerror(errno));
+  char exe[4096] = {};
+  if (readlink("/proc/self/exe", exe, sizeof(exe) - 1) <= 0) {
+    close(pair[0]);
+    close(pair[1]);
+    return Status::Error(std::string("/proc/self/exe: ") + strerror(errno));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pair[1], 3);  // the dup is not close-on-exec
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigfillset(&defaults);
+  posix_spawnattr_setsigmask(&attributes, &none);  // the daemon's signals are blocked for its signalfd
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  std::vector<std::string> args = {exe, "--reflex-fd", "3", "--reflex-socket", socket_path, "--log-level", log_level};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, exe, &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(pair[1]);
+  if (spawned != 0) {
+    close(pair[0]);
+    return Status::Error(std::string("cannot start the reflex: ") + strerror(spawned));
+  }
+  fd_ = pair[0];
+  pid_ = pid;
+  sent_.clear();
+  return Status::Ok();
+}
+
+void ReflexLink::Publish(const core::ReflexTable& table) {
+  const std::string text = core::ReflexTableText(table);
+  if (fd_ < 0) {
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now().time_since_epoch()).count();
+    if (socket_path_.empty() || now - last_start_s_ < 60) return;
+    if (Status started = Start(socket_path_, log_level_); !started) {
+      GetLogger("daemon")->error("{}", started.message());
+      return;
+    }
+    GetLogger("daemon")->warn("the reflex is running again (pid {})", pid_);
+  }
+  if (text == sent_) return;
+  if (send(fd_, text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL) == static_cast<ssize_t>(text.size())) {
+    sent_ = text;
+    return;
+  }
+  if (errno == EAGAIN) return;  // sent with the next change
+  GetLogger("daemon")->warn("the reflex ended ({}); while failoverd runs nothing needs it, it is started again",
+                            strerror(errno));
+  close(fd_);
+  fd_ = -1;
+  Reap();
+}
+
+void ReflexLink::Bye() {
+  if (fd_ < 0) return;
+  (void)!send(fd_, "bye", 3, MSG_DONTWAIT | MSG_NOSIGNAL);
+  close(fd_);
+  fd_ = -1;
+  Reap();
+}
+
+void ReflexLink::Reap() {
+  if (pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = 0;
+}
+
+}  // namespace failoverd

@@ -1,0 +1,120 @@
+// The reflex's table and step: what a settled daemon publishes (the active port and
+// the standbys by preference; nothing for an isolated bridge or a NIC under a manual
+// override), its text round trip and refusal of garbage, and the one attach the
+// reflex makes on a loss — never next to another port that has carrier.
+#include "failoverd/core/reflex_table.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/observed_builder.h"
+#include "fakes/test_policy.h"
+
+namespace failoverd::core {
+namespace {
+
+using failoverd::testing::ActiveBackup;
+using failoverd::testing::VethPolicy;
+
+constexpr const char* kMacA = "02:00:00:00:01:01";
+constexpr const char* kMacB = "02:00:00:00:01:02";
+constexpr const char* kMacC = "02:00:00:00:01:03";
+
+class ReflexTableTest : public ::testing::Test {
+ protected:
+  ReflexTableTest() : policy_(VethPolicy({ActiveBackup("eth0", {kMacA, kMacB, kMacC})})) {
+    policy_.bridges[0].spares = false;
+    a_ = links_.Add("hweth0", kMacA);
+    b_ = links_.Add("hweth1", kMacB);
+    c_ = links_.Add("hweth2", kMacC);
+    bridge_ = links_.Add("eth0", "02:aa:00:00:00:01", true, "bridge");
+    links_.Enslave(a_, bridge_);
+  }
+  ReflexTable Table(const Overrides* overrides = nullptr) {
+    const Decision decision = Decide({policy_, observed_, remembered_, "id", kNow, nullptr, overrides});
+    return MakeReflexTable(policy_, decision, observed_);
+  }
+  std::vector<LinkInfo> Links() const {
+    std::vector<LinkInfo> out;
+    for (const auto& [ifindex, link] : observed_.links()) out.push_back(link);
+    return out;
+  }
+
+  const MonoTime kNow = MonoTime(std::chrono::hours(1));
+  policy::Policy policy_;
+  ObservedState observed_;
+  failoverd::testing::ObservedBuilder links_{observed_};
+  std::map<MacAddress, std::string> remembered_;
+  int a_ = 0, b_ = 0, c_ = 0, bridge_ = 0;
+};
+
+TEST_F(ReflexTableTest, TheActivePortAndItsStandbysByPreference) {
+  const ReflexTable table = Table();
+  ASSERT_EQ(table.entries.size(), 1u);
+  EXPECT_EQ(table.entries[0], (ReflexEntry{"eth0", bridge_, a_, {b_, c_}}));
+  EXPECT_EQ(table.hold_down_ms, 0);
+}
+
+TEST_F(ReflexTableTest, NothingForAnIsolatedBridgeNorANicTheAdministratorDetached) {
+  Overrides isolated;
+  isolated.isolated.insert("eth0");
+  EXPECT_TRUE(Table(&isolated).entries.empty());
+  Overrides detached;
+  detached.manual[*MacAddress::Parse(kMacB)] = "";
+  ASSERT_EQ(Table(&detached).entries.size(), 1u);
+  EXPECT_EQ(Table(&detached).entries[0].standbys, std::vector<int>{c_}) << "hweth1 is the administrator's now";
+}
+
+TEST_F(ReflexTableTest, NoEntryWithoutAnEnslavedActivePort) {
+  LinkInfo loose = *observed_.Find(a_);
+  loose.master = 0;
+  observed_.Update(loose, MonoTime{});
+  EXPECT_TRUE(Table().entries.empty());
+}
+
+TEST_F(ReflexTableTest, TextRoundTripAndGarbageIsRefused) {
+  ReflexTable table = Table();
+  table.hold_down_ms = 250;
+  const std::string text = ReflexTableText(table);
+  EXPECT_EQ(text, "hold_down_ms 250\nbridge eth0 " + std::to_string(bridge_) + " " + std::to_string(a_) + " " +
+                      std::to_string(b_) + "," + std::to_string(c_) + "\n");
+  EXPECT_EQ(ParseReflexTable(text), table);
+  EXPECT_EQ(ParseReflexTable("hold_down_ms 0\n"), ReflexTable{});
+  for (const char* bad : {"", "hold_down_ms\n", "hold_down_ms -1\n", "hold_down_ms 0 x\n",
+                          "hold_down_ms 0\nbridge eth0 5 2\n", "hold_down_ms 0\nbridge eth0 5 2 3,x\n",
+                          "hold_down_ms 0\nport eth0 5 2 3\n", "hold_down_ms 0\nbridge eth0 0 2 3\n"})
+    EXPECT_FALSE(ParseReflexTable(bad)) << bad;
+}
+
+TEST_F(ReflexTableTest, ALossAttachesTheFirstUsableStandby) {
+  const ReflexTable table = Table();
+  links_.SetCarrier(a_, false, kNow);
+  links_.SetCarrier(b_, false, kNow);  // the first standby is dead too
+  const auto step = ReflexStepFor(table, a_, Links());
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->nic, c_);
+  EXPECT_EQ(step->bridge_ifindex, bridge_);
+  EXPECT_EQ(step->bridge, "eth0");
+}
+
+TEST_F(ReflexTableTest, NoStepWhileAnotherPortHasCarrierOrTheLossIsNoActivePort) {
+  const ReflexTable table = Table();
+  EXPECT_FALSE(ReflexStepFor(table, a_, Links())) << "the active port still has carrier";
+  links_.SetCarrier(a_, false, kNow);
+  EXPECT_FALSE(ReflexStepFor(table, b_, Links())) << "a standby is no active port";
+  links_.Enslave(b_, bridge_);  // someone attached hweth1 meanwhile
+  EXPECT_FALSE(ReflexStepFor(table, a_, Links())) << "never two ports with carrier in one bridge";
+}
+
+TEST_F(ReflexTableTest, NoStepWhenTheBridgeIsNotTheOneOfTheTable) {
+  const ReflexTable table = Table();
+  links_.SetCarrier(a_, false, kNow);
+  std::vector<LinkInfo> links = Links();
+  std::erase_if(links, [&](const LinkInfo& link) { return link.ifindex == bridge_; });
+  EXPECT_FALSE(ReflexStepFor(table, a_, links)) << "the bridge is gone";
+  std::erase_if(links, [&](const LinkInfo& link) { return link.ifindex == a_; });
+  links.push_back(*observed_.Find(bridge_));
+  EXPECT_EQ(ReflexStepFor(table, a_, links)->nic, b_) << "the dead port removed altogether (unplugged)";
+}
+
+}  // namespace
+}  // namespace failoverd::core
