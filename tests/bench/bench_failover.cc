@@ -38,6 +38,7 @@ int Fail(const std::string& message) {
 
 struct FailoverOptions {
   std::string netns, bridge = "eth0", switch_ns, label = "failover", settle_cmd, stream_ns, stream_dst, storm_batch;
+  std::string before_cut_cmd, after_forward_cmd;
   std::vector<std::string> nics;  // NAME=SWITCH_PORT
   int rounds = 50, warmup = 1, stream_interval_us = 200, timeout_ms = 30000, pause_ms = 50, freeze_pid = 0;
   bool any_active = false, unplug = false;
@@ -88,6 +89,8 @@ int RunFailover(const FailoverOptions& o) {
   setup.freeze_pid = o.freeze_pid;
   setup.storm_batch = o.storm_batch;
   setup.unplug = o.unplug;
+  setup.before_cut_cmd = o.before_cut_cmd;
+  setup.after_forward_cmd = o.after_forward_cmd;
   setup.timeout = Ms(o.timeout_ms);
 
   Samples failover, cut, carrier, outage, lost, storm;
@@ -236,6 +239,8 @@ int main(int argc, char** argv) {
   failover->add_option("--settle-cmd", f.settle_cmd, "bash -c text that exits 0 once settled ($1 took over, $2 came back)");
   failover->add_flag("--any-active", f.any_active, "after the restore any one forwarding NIC is settled (STP)");
   failover->add_flag("--unplug", f.unplug, "remove the active NIC (its veth pair) instead of cutting its carrier");
+  failover->add_option("--before-cut-cmd", f.before_cut_cmd, "bash -c text run right before each cut (server namespace)");
+  failover->add_option("--after-forward-cmd", f.after_forward_cmd, "bash -c text run once the standby forwards");
   failover->add_option("--stream-ns", f.stream_ns, "lab namespace of the peer sending the ICMP stream");
   failover->add_option("--stream-dst", f.stream_dst, "the server's address");
   failover->add_option("--stream-interval-us", f.stream_interval_us, "one echo request every N µs");

@@ -50,6 +50,13 @@ Status Freeze(pid_t pid) {
   return Status::Ok();
 }
 
+Status RunStep(const RoundSetup& setup, const std::string& command) {
+  auto ran = RunInNetns(setup.netns, {"bash", "-c", command}, Ms(60000));
+  if (!ran.ok()) return ran.status();
+  if (ran->exit_status != 0) return Status::Error("'" + command + "' failed: " + ran->output);
+  return Status::Ok();
+}
+
 // A NIC with the removed one's MAC is plugged in under a passing name; the daemon
 // gives it the old name back (it remembers NICs by MAC), and the round goes on with
 // its new ifindex.
@@ -97,6 +104,8 @@ Result<RoundResult> RunFailoverRound(const RoundSetup& setup) {
       result.storm_ms = storm->wall_ms;
     }
   }
+  if (!setup.before_cut_cmd.empty())
+    if (Status ran = RunStep(setup, setup.before_cut_cmd); !ran.ok()) return ran;
   setup.watch->Clear();
   const auto cut_at = BenchClock::now();
   const auto window_from = cut_at - Ms(20);
@@ -125,6 +134,8 @@ Result<RoundResult> RunFailoverRound(const RoundSetup& setup) {
   result.cut_to_forward_ms = ElapsedMs(cut_at, forwarding_note->at);
   result.t0_to_forward_ms = ElapsedMs(t0, forwarding_note->at);
   result.cut_to_carrier_ms = ElapsedMs(cut_at, carrier_lost->at);
+  if (!setup.after_forward_cmd.empty())
+    if (Status ran = RunStep(setup, setup.after_forward_cmd); !ran.ok()) return ran;
 
   if (setup.stream) {
     // Until the stream is back (and 20 ms more), so the window holds the whole outage.

@@ -50,6 +50,9 @@ struct RoundSetup {
   pid_t freeze_pid = 0;     // SIGSTOP before the cut, SIGCONT = t0
   std::string storm_batch;  // `ip -batch` file run while frozen
   bool unplug = false;      // remove the active NIC instead of cutting its carrier
+  // bash -c texts run in the server namespace: right before the cut (e.g. kill the
+  // daemon), and once the standby forwards (e.g. start it again); each must exit 0.
+  std::string before_cut_cmd, after_forward_cmd;
   std::chrono::milliseconds timeout{30000};
 };
 

@@ -19,7 +19,8 @@
 #   load       failover rounds with nothing else going on, then under each load of
 #              issue 15's table (idle followers, a held state lock, apply of a FIFO and
 #              of /dev/zero, reloads between 1 and 200 bridges), and rounds where the
-#              active NIC is removed (hot-unplug) instead; p99 ratios to no load
+#              active NIC is removed (hot-unplug) instead, and rounds with the daemon
+#              killed before the cut (its reflex answers); p99 ratios to no load
 # Env: BENCH_FAILOVER_ROUNDS (50) failover rounds per contender; BENCH_STP_ROUNDS (5); BENCH_STORM_RUNS (3);
 #      BENCH_START_RUNS (5); BENCH_LOAD_ROUNDS (20) rounds per load; BENCH_IDLE_S (60, 0 = skip the idle measurement);
 #      BENCH_STREAM_US (200) echo interval; BENCH_OUT (a file for the JSON as well);
@@ -378,7 +379,29 @@ part_load() {
 
   # Not a load: the active NIC is removed (hot-unplug) instead of losing carrier.
   rounds load.unplug --unplug
-  lab_daemon_stop >&2
+
+  # Not a load either: the daemon is killed (-9) before each cut, so its reflex answers
+  # the cut; once the standby forwards the daemon is started again and takes over.
+  # The reflex's own command line has no --policy, so only the daemon matches.
+  cat >"$T/kill-daemon.sh" <<EOF
+pkill -KILL -f -- "--policy $T/[p]olicy.toml" || exit 1
+for ((i = 0; i < 2000; i++)); do pgrep -f -- "--policy $T/[p]olicy.toml" >/dev/null || exit 0; sleep 0.005; done
+exit 1
+EOF
+  cat >"$T/start-daemon.sh" <<EOF
+setsid "$FAILOVERD_BIN" --policy "$T/policy.toml" --foreground --log-level info >>"$T/daemon-dead.log" 2>&1 </dev/null &
+for ((i = 0; i < 2000; i++)); do
+  "$FAILOVERCTL_BIN" --socket "$LAB_DAEMON_SOCKET" status >/dev/null 2>&1 && exit 0
+  sleep 0.01
+done
+exit 1
+EOF
+  rounds load.dead --before-cut-cmd "bash $T/kill-daemon.sh" --after-forward-cmd "bash $T/start-daemon.sh"
+  # The daemon running now is the last one started by the rounds, not the lab's own.
+  pkill -TERM -f -- "--policy $T/[p]olicy.toml" || true
+  wait_until 20 eval "! pgrep -f -- '--policy $T/[p]olicy.toml' >/dev/null"
+  wait "$LAB_DAEMON_PID" 2>/dev/null || true
+  LAB_DAEMON_PID=""
 }
 
 # ---- run the parts -----------------------------------------------------------------------
@@ -443,12 +466,14 @@ jq -s --arg date "$(date -u +%FT%TZ)" --arg kernel "$(uname -r)" --argjson cpus 
      + pair("failover next to apply /dev/zero"; "load.zero"; "load.none")
      + pair("failover during reloads between 1 and 200 bridges"; "load.reload"; "load.none")
      + pair("failover when the active NIC is removed (hot-unplug), not cut"; "load.unplug"; "load.none")
+     + pair("failover while the daemon is dead (kill -9): the reflex"; "load.dead"; "load.none")
      + pair("cut -> forwarding next to 16 idle event followers"; "load.followers.cut"; "load.none.cut")
      + pair("cut -> forwarding with state.lock held and a NIC plugged in"; "load.lock.cut"; "load.none.cut")
      + pair("cut -> forwarding next to apply FIFO"; "load.fifo.cut"; "load.none.cut")
      + pair("cut -> forwarding next to apply /dev/zero"; "load.zero.cut"; "load.none.cut")
      + pair("cut -> forwarding during reloads between 1 and 200 bridges"; "load.reload.cut"; "load.none.cut")
-     + pair("removal -> forwarding (hot-unplug) against cut -> forwarding"; "load.unplug.cut"; "load.none.cut")),
+     + pair("removal -> forwarding (hot-unplug) against cut -> forwarding"; "load.unplug.cut"; "load.none.cut")
+     + pair("cut -> forwarding while the daemon is dead (the reflex)"; "load.dead.cut"; "load.none.cut")),
    kernel_carrier_report: ($s["daemon.kernel_carrier"] // null | if . then brief(.) else null end),
    resources: {daemon: $s["resources.daemon"], baseline_ip_monitor_script: $s["resources.shell"]},
    storm: $s["storm.overflows"], taps_left_on_eth0: $s["taps.left"],
