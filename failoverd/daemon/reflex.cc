@@ -183,6 +183,9 @@ class ArmedReflex {
 }  // namespace
 
 int RunReflex(int table_fd, const std::string& socket_path) {
+  // Nothing of the daemon's but stdio and the table: a descriptor it opened without
+  // close-on-exec (a lock, a listening socket) must not live on in the reflex.
+  if (table_fd == 3) close_range(4, ~0U, 0);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   auto log = GetLogger("reflex");
