@@ -136,7 +136,10 @@ class ArmedReflex {
         if (link.ifindex == step->nic) nic = link.name;
         if (link.ifindex == lost) dead = link.name;
       }
-      const std::string what = step->bridge + ": " + nic + " attached (" + dead + " lost carrier)";
+      // Then the switches learn the new way to the bridge's addresses and MACs.
+      const Status announced = rtnl_.Announce(step->nic, step->bridge_ifindex);
+      const std::string what = step->bridge + ": " + nic + " attached (" + dead + " lost carrier)" +
+                               (announced ? "" : "; announcing failed: " + announced.message());
       log_->warn("reflex: {}", what);
       done_.push_back(what);
       for (auto& entry : table_.entries)

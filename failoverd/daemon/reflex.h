@@ -9,7 +9,8 @@
 // netlink socket it watches the table's active ports (their notifications, and for
 // 1.1 s after any the carrier of each every millisecond, as the daemon does) and
 // attaches the table's first usable standby when one loses carrier or is removed,
-// never while another port of that bridge still has carrier. The next daemon, before
+// never while another port of that bridge still has carrier, and announces the
+// bridge's addresses and MACs out of it as the daemon would. The next daemon, before
 // it changes anything, asks it to stop over a unix socket next to the control socket
 // (ReflexLink::HandOver) and learns what it did. An armed reflex that no daemon asks
 // for ends by itself after kReflexHoldSeconds.

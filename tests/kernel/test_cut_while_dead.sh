@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A cable cut while the daemon is dead (issue 15): kill -9, then the active port's
 # cable is cut. The reflex the daemon started (failoverd/daemon/reflex.h) attaches the
-# standby on its own, and the peer reaches the server while no daemon runs. The next
+# standby on its own and announces the bridge's address out of it (a gratuitous ARP on
+# the wire), and the peer reaches the server while no daemon runs. The next
 # daemon takes over from the reflex before it changes anything: it keeps the standby
 # (no flap: ip monitor shows it joining once and staying, the dead port never back),
 # takes the dead port out, and its log and events tell what the reflex did. A clean
@@ -10,6 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
 lab_init cutdead
 lab_require_daemon
+lab_require tcpdump
 
 m1=02:00:00:00:2d:01
 m2=02:00:00:00:2d:02
@@ -44,6 +46,12 @@ monitor_start() {
   wait_until 5 monitor_sees_mark
 }
 monitor_start
+# What the server sends out of the standby's cable: an ARP with sender and target
+# 192.0.2.9 can only be the announcement (as in test_failover.sh).
+lab_bg garp ip netns exec "$(lab_cable_switch "$m2")" tcpdump -l -n -e -Q in -i "$(lab_cable_port "$m2")" \
+  'arp and arp[14:4] = 0xc0000209 and arp[24:4] = 0xc0000209'
+garp_pid=$LAB_BG_PID
+wait_until 10 grep -q 'listening on' "$T/garp.err"
 t0=$(date +%s%N)
 lab_cable_cut "$m1"
 # Both ports in eth0, the dead one without carrier: the reflex only attaches.
@@ -51,6 +59,9 @@ wait_until 10 eval 'lab_ports_of server eth0 | grep -qx "$n2"'
 t1=$(date +%s%N)
 echo "# cut -> $n2 in eth0 with the daemon dead: $(((t1 - t0) / 1000000)) ms (with ip polling)"
 ok "with the daemon dead, its reflex put $n2 into eth0 when $n1's cable was cut"
+wait_until 5 grep -q 'Request\|Reply' "$T/garp.out"
+lab_bg_stop "$garp_pid" INT
+ok "the reflex announced 192.0.2.9 out of $n2: $(head -n 1 "$T/garp.out")"
 wait_until 10 lab_ping_ok peer 192.0.2.9
 ok "the peer reaches 192.0.2.9 through $n2 while the daemon is dead"
 
