@@ -15,6 +15,12 @@
 
 namespace failoverd::core {
 
+// The kernel sends carrier notifications at most once a second (linkwatch batching),
+// so a loss may be reported up to a second late: for this long after any link
+// notification the active ports' carrier is asked directly, every millisecond (the
+// daemon's fast path and the reflex both do).
+inline constexpr int kCarrierWindowMs = 1100;
+
 struct FastAttach {
   int nic = 0;     // ifindex of the NIC to attach
   int bridge = 0;  // ifindex of the bridge it serves

@@ -17,7 +17,6 @@
 namespace failoverd {
 
 namespace {
-constexpr int kCarrierWatchMs = 1100;   // the kernel's batching interval (1 s), and some
 constexpr int kPortsPerPoll = 8;        // ports asked per millisecond of poll interval
 constexpr int kPlanCheckMs = 1;         // InterruptPlan looks at most this often
 }  // namespace
@@ -25,7 +24,7 @@ constexpr int kPlanCheckMs = 1;         // InterruptPlan looks at most this ofte
 void Daemon::OnLinkNotifications(const std::vector<core::CarrierNote>& notes) {
   if (notes.empty()) return;
   for (int ifindex : core::LostCarrier(notes)) FailOverAtOnce(ifindex, /*verify=*/true);
-  carrier_watch_until_ = clock_.Now() + Millis(kCarrierWatchMs);
+  carrier_watch_until_ = clock_.Now() + Millis(core::kCarrierWindowMs);
   if (!carrier_watch_timer_) ScheduleCarrierPoll();
 }
 
@@ -74,7 +73,7 @@ void Daemon::PollCarriers() {
   const bool acted = CheckActiveCarriers();
   if (acted) {
     Resync();
-    carrier_watch_until_ = clock_.Now() + Millis(kCarrierWatchMs);
+    carrier_watch_until_ = clock_.Now() + Millis(core::kCarrierWindowMs);
   }
   if (clock_.Now() < carrier_watch_until_ && !carrier_watch_timer_) ScheduleCarrierPoll();
 }

@@ -27,7 +27,7 @@ namespace failoverd {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr auto kCarrierWindow = std::chrono::milliseconds(1100);  // as the daemon's (fast_failover.cc)
+constexpr auto kCarrierWindow = std::chrono::milliseconds(core::kCarrierWindowMs);
 constexpr size_t kMaxDatagramsPerWakeup = 64;
 
 sockaddr_un UnixAddress(const std::string& path) {
@@ -154,9 +154,10 @@ class ArmedReflex {
   bool HandOver() {
     const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) return false;
-    const timeval second{1, 0};
-    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof(second));
-    setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &second, sizeof(second));
+    // A silent client holds the watch up for this long at most (only root may connect).
+    const timeval bound{0, 200 * 1000};
+    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof(bound));
+    setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof(bound));
     char request[16] = {};
     const ssize_t n = recv(client, request, sizeof(request) - 1, 0);
     if (n <= 0 || std::strncmp(request, "stop\n", 5) != 0) {
