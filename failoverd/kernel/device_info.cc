@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <unordered_set>
 
 namespace failoverd::kernel {
 
@@ -68,6 +69,40 @@ void EnrichLinkInfo(core::LinkInfo& link, udev* udev) {
   if (const char* path = udev_device_get_property_value(device, "ID_PATH")) link.path = path;
   if (udevd) link.udev_ready = udev_device_get_is_initialized(device) > 0;
   udev_device_unref(device);
+}
+
+DeviceInfoCache::DeviceInfoCache(Reader read, UdevDbExists db_exists)
+    : read_(std::move(read)), db_exists_(std::move(db_exists)) {}
+
+void DeviceInfoCache::Enrich(core::LinkInfo& link) {
+  auto known = facts_.find(link.ifindex);
+  const bool same = known != facts_.end() && known->second.name == link.name && known->second.kind == link.kind;
+  if (same && (known->second.udev_ready || !db_exists_(link.ifindex))) {
+    const Facts& facts = known->second;
+    link.physical = facts.physical;
+    link.driver = facts.driver;
+    link.path = facts.path;
+    link.udev_ready = facts.udev_ready;
+    return;
+  }
+  read_(link);
+  // A link that vanished under its name has nothing worth keeping.
+  if (link.ifindex <= 0) return;
+  facts_[link.ifindex] = Facts{link.name, link.kind, link.physical, link.driver, link.path, link.udev_ready};
+}
+
+void DeviceInfoCache::KeepOnly(const std::vector<core::LinkInfo>& links) {
+  std::unordered_set<int> present;
+  for (const core::LinkInfo& link : links) present.insert(link.ifindex);
+  std::erase_if(facts_, [&present](const auto& entry) { return !present.contains(entry.first); });
+}
+
+DeviceInfoCache MakeDeviceInfoCache(udev* const* udev) {
+  return DeviceInfoCache([udev](core::LinkInfo& link) { EnrichLinkInfo(link, *udev); },
+                         [](int ifindex) {
+                           const std::string entry = "/run/udev/data/n" + std::to_string(ifindex);
+                           return access(entry.c_str(), F_OK) == 0;
+                         });
 }
 
 }  // namespace failoverd::kernel

@@ -103,9 +103,10 @@ Result<std::vector<core::LinkInfo>> RtnlOps::DumpLinks() {
   for (const NetlinkMessage& message : messages) {
     auto link = ParseLinkMessage(Header(message));
     if (!link) continue;
-    EnrichLinkInfo(*link, udev_);
+    devices_.Enrich(*link);
     links.push_back(std::move(*link));
   }
+  devices_.KeepOnly(links);
   log_->debug("dumped {} links", links.size());
   return links;
 }
@@ -140,7 +141,7 @@ Result<bool> RtnlOps::HasCarrier(int ifindex) {
 
 Result<core::LinkInfo> RtnlOps::GetLink(int ifindex) {
   auto link = GetKernelLink(ifindex);
-  if (link.ok()) EnrichLinkInfo(link.value(), udev_);
+  if (link.ok()) devices_.Enrich(link.value());
   return link;
 }
 
@@ -158,7 +159,7 @@ Result<core::LinkInfo> RtnlOps::GetLinkByName(const std::string& name) {
   PutLinkHeader(nlh, 0);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
   auto link = QueryLink(nlh, name + ": get link");
-  if (link.ok()) EnrichLinkInfo(link.value(), udev_);
+  if (link.ok()) devices_.Enrich(link.value());
   return link;
 }
 

@@ -20,6 +20,7 @@
 
 #include "failoverd/core/kernel_ops.h"
 #include "failoverd/kernel/announce.h"
+#include "failoverd/kernel/device_info.h"
 #include "failoverd/kernel/netlink_requester.h"
 #include "failoverd/kernel/route_requests.h"
 
@@ -78,6 +79,7 @@ class RtnlOps final : public core::KernelOps {
   NetlinkRequester rtnl_;
   PacketSender announcer_;  // announcement frames
   udev* udev_ = nullptr;
+  DeviceInfoCache devices_ = MakeDeviceInfoCache(&udev_);  // holds &udev_: RtnlOps never moves
   std::shared_ptr<spdlog::logger> log_;
 };
 

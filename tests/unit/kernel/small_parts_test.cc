@@ -1,11 +1,12 @@
 // Sysctl writing (against a fake /proc/sys tree), error formatting, uevent
-// action names, and the device facts of the loopback link every namespace has.
+// action names, the device facts of the loopback link every namespace has, and their cache.
 #include <gtest/gtest.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "failoverd/kernel/device_info.h"
@@ -115,6 +116,100 @@ TEST(DeviceInfoTest, LoopbackIsVirtualWithoutDriver) {
   EXPECT_EQ(lo.driver, "");  // lo answers no ethtool driver query
   EXPECT_EQ(lo.path, "");
   EXPECT_TRUE(lo.udev_ready);  // no udev context: nothing to wait for
+}
+
+// A reader that counts its reads and hands out facts named after the read.
+struct CountingReader {
+  int reads = 0;
+  bool ready = true;
+  std::set<int> db;  // ifindexes with a udev database entry
+
+  DeviceInfoCache Cache() {
+    return DeviceInfoCache(
+        [this](core::LinkInfo& link) {
+          ++reads;
+          link.driver = "drv" + std::to_string(reads);
+          link.path = "path-" + link.name;
+          link.physical = true;
+          link.udev_ready = ready;
+        },
+        [this](int ifindex) { return db.contains(ifindex); });
+  }
+};
+
+core::LinkInfo Link(int ifindex, const std::string& name, const std::string& kind = "veth") {
+  core::LinkInfo link;
+  link.ifindex = ifindex;
+  link.name = name;
+  link.kind = kind;
+  return link;
+}
+
+TEST(DeviceInfoCacheTest, ReadsALinkOnceAndHandsOutTheSameFacts) {
+  CountingReader reader;
+  DeviceInfoCache cache = reader.Cache();
+  core::LinkInfo first = Link(5, "ens1");
+  cache.Enrich(first);
+  core::LinkInfo again = Link(5, "ens1");
+  cache.Enrich(again);
+  EXPECT_EQ(reader.reads, 1);
+  EXPECT_EQ(again.driver, "drv1");
+  EXPECT_EQ(again.path, "path-ens1");
+  EXPECT_TRUE(again.physical);
+  EXPECT_TRUE(again.udev_ready);
+}
+
+TEST(DeviceInfoCacheTest, ARenameOrAnotherKindUnderTheIfindexIsReadAgain) {
+  CountingReader reader;
+  DeviceInfoCache cache = reader.Cache();
+  core::LinkInfo link = Link(5, "ens1");
+  cache.Enrich(link);
+  core::LinkInfo renamed = Link(5, "hweth0");
+  cache.Enrich(renamed);
+  EXPECT_EQ(reader.reads, 2);
+  EXPECT_EQ(renamed.path, "path-hweth0");
+  core::LinkInfo other = Link(5, "hweth0", "bridge");
+  cache.Enrich(other);
+  EXPECT_EQ(reader.reads, 3);
+}
+
+TEST(DeviceInfoCacheTest, ALinkUdevHasNotFinishedIsReadAgainOnceItsDatabaseEntryExists) {
+  CountingReader reader;
+  reader.ready = false;
+  DeviceInfoCache cache = reader.Cache();
+  core::LinkInfo link = Link(7, "ens2");
+  cache.Enrich(link);
+  core::LinkInfo waiting = Link(7, "ens2");
+  cache.Enrich(waiting);
+  EXPECT_EQ(reader.reads, 1);  // no database entry yet: nothing new to read
+  EXPECT_FALSE(waiting.udev_ready);
+  reader.ready = true;
+  reader.db.insert(7);
+  core::LinkInfo done = Link(7, "ens2");
+  cache.Enrich(done);
+  EXPECT_EQ(reader.reads, 2);
+  EXPECT_TRUE(done.udev_ready);
+  core::LinkInfo later = Link(7, "ens2");
+  cache.Enrich(later);
+  EXPECT_EQ(reader.reads, 2);  // ready now: kept
+}
+
+TEST(DeviceInfoCacheTest, KeepOnlyForgetsTheLinksADumpNoLongerHas) {
+  CountingReader reader;
+  DeviceInfoCache cache = reader.Cache();
+  core::LinkInfo a = Link(5, "ens1");
+  core::LinkInfo b = Link(6, "ens2");
+  cache.Enrich(a);
+  cache.Enrich(b);
+  cache.KeepOnly({a});
+  EXPECT_EQ(cache.size(), 1u);
+  core::LinkInfo b_again = Link(6, "ens2");
+  cache.Enrich(b_again);
+  EXPECT_EQ(reader.reads, 3);
+  cache.Forget(5);
+  core::LinkInfo a_again = Link(5, "ens1");
+  cache.Enrich(a_again);
+  EXPECT_EQ(reader.reads, 4);
 }
 
 TEST(DeviceInfoTest, UnknownOrHostileNames) {
