@@ -62,7 +62,7 @@ write_policy "$T/no-eth0.toml" "$m1" lan 0
 write_policy "$T/external.toml" "$m1" external
 
 now_s() { date +%s.%N; }
-eth1_zone_has_ssh() { ip netns exec "$S" nft list chain inet failoverd in_eth1 | grep -q 'tcp dport 22 accept'; }
+eth1_zone_has_ssh() { grep -q 'tcp dport 22 accept' <<<"$(ip netns exec "$S" nft list chain inet failoverd in_eth1)"; }
 # eth1's zone chain exists and holds zone external's rules (ICMP, no SSH): a positive check,
 # so that a missing chain cannot pass for "no SSH".
 eth1_zone_is_external() {

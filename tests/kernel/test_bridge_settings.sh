@@ -57,7 +57,7 @@ wait_until 10 lab_active_is eth0 "$(lab_nic_name server "$m1")"
 info=$(bridge_info)
 assert_eq 1 "$(jq .stp <<<"$info")" "eth0 has STP on"
 assert_eq 400 "$(jq .fd <<<"$info")" "eth0's forward delay is 4 s (400 centiseconds)"
-bridge_up() { lab_ctl metrics | grep -qx 'failoverd_bridge_up{bridge="eth0"} 1'; }
+bridge_up() { grep -qx 'failoverd_bridge_up{bridge="eth0"} 1' <<<"$(lab_ctl metrics)"; }
 wait_until 15 bridge_up  # (with STP on, the port forwards after the forward delay; the bridge is up at once)
 ok "metrics: failoverd_bridge_up{bridge=\"eth0\"} 1"
 ifindex=$(jq .ifindex <<<"$info")

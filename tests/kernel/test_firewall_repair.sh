@@ -99,8 +99,8 @@ assert_cmd "SSH's port answers after the map element was put back" connects 192.
 tamper "delete eth0 from the governed set" delete element inet failoverd governed '{ "eth0" }'
 tamper "add a rule to the forward chain" add rule inet failoverd forward accept
 
-lab_ctl events | grep -q "flushed or deleted by someone else" || fail "events do not say the table was flushed"
-lab_ctl events | grep -q "changed by someone else; put back" || fail "events do not say the table was changed"
+grep -q "flushed or deleted by someone else" <<<"$(lab_ctl events)" || fail "events do not say the table was flushed"
+grep -q "changed by someone else; put back" <<<"$(lab_ctl events)" || fail "events do not say the table was changed"
 ok "events record each repair with its reason"
 
 # 4. Someone else's tables are theirs: a change there repairs nothing.

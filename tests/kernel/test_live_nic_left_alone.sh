@@ -91,8 +91,8 @@ assert_match "eth0: left alone: carries 192.0.2.10/24 and the default route via 
   "$OUT" "status says why"
 assert_eq eth0 "$(lab_status_json | jq -r '.left_alone[0].name')" "status --json lists it under left_alone"
 assert_eq 1 "$(grep -c 'eth0: left alone' "$LAB_DAEMON_LOG")" "the log says it once"
-lab_ctl events | grep -q "eth0: left alone" || fail "events do not record it"
-lab_ctl metrics | grep -qx "failoverd_nics_left_alone 1" || fail "metrics do not count it"
+grep -q "eth0: left alone" <<<"$(lab_ctl events)" || fail "events do not record it"
+grep -qx "failoverd_nics_left_alone 1" <<<"$(lab_ctl metrics)" || fail "metrics do not count it"
 services_answer "with failoverd running"
 set_listing=$(ip netns exec "$S" nft list set inet failoverd governed)
 grep -q '"eth0"' <<<"$set_listing" && fail "eth0 is governed by failoverd's firewall: $set_listing"

@@ -80,8 +80,8 @@ lab_daemon_start server "$T/policy.toml"
 assert_eq last-good "$(policy_field running)" "status: the last good policy runs"
 assert_eq invalid "$(policy_field fallback)" "status: because the file is invalid"
 grep -q "THE POLICY FILE IS INVALID" "$LAB_DAEMON_LOG" || fail "the log does not say it loudly"
-lab_ctl events | grep -q "THE POLICY FILE IS INVALID" || fail "events do not record it"
-lab_ctl metrics | grep -qx 'failoverd_policy_fallback{reason="invalid"} 1' || fail "metrics do not show the fallback"
+grep -q "THE POLICY FILE IS INVALID" <<<"$(lab_ctl events)" || fail "events do not record it"
+grep -qx 'failoverd_policy_fallback{reason="invalid"} 1' <<<"$(lab_ctl metrics)" || fail "metrics do not show the fallback"
 wait_until 10 reachable
 ok "the peer reaches SSH on eth0"
 
@@ -122,7 +122,7 @@ wait_until 15 reachable
 t1=$(now_ms)
 ok "the last good policy came back by itself: the peer reaches SSH again $((t1 - t0)) ms after the start (window 3 s)"
 assert_eq unconfirmed "$(policy_field fallback)" "status: the file was not confirmed"
-lab_ctl events | grep -q "was not confirmed in time: back to the last good policy" || fail "events do not record the way back"
+grep -q "was not confirmed in time: back to the last good policy" <<<"$(lab_ctl events)" || fail "events do not record the way back"
 lab_daemon_stop
 lab_daemon_start server "$T/policy.toml"
 assert_cmd "the next start runs the last good policy directly" reachable

@@ -57,8 +57,8 @@ n2=$(lab_nic_name server "$m2")
 wait_until 10 lab_active_is eth0 "$n2"
 ok "the standby took over while state.lock was held: eth0 active $n2"
 assert_eq false "$(lab_status_json | jq -r .state.saved)" "status: state.json not saved"
-lab_ctl status | grep -q "^state: NOT SAVED" || fail "failoverctl status does not say so"
-lab_ctl metrics | grep -qx "failoverd_state_unsaved 1" || fail "metrics do not say so"
+grep -q "^state: NOT SAVED" <<<"$(lab_ctl status)" || fail "failoverctl status does not say so"
+grep -qx "failoverd_state_unsaved 1" <<<"$(lab_ctl metrics)" || fail "metrics do not say so"
 ok "status and metrics say state.json is not saved"
 
 lab_bg_stop "$locker"
