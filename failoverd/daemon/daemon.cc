@@ -37,9 +37,7 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
 }
 
 Daemon::~Daemon() {
-  for (const auto& [bridge, pending] : pending_isolates_) loop_.CancelTimer(pending.timer);
-  for (const auto& timer :
-       {confirm_timer_, carrier_watch_timer_, wakeup_timer_, start_window_timer_})
+  for (const auto& timer : {carrier_watch_timer_, wakeup_timer_})
     if (timer) loop_.CancelTimer(*timer);
 }
 
@@ -109,9 +107,8 @@ Status Daemon::Start() {
     events_.Add(clock_.WallNow(), "policy", origin_.message);
   }
   if (origin_.window_deadline) {
-    const auto left = *origin_.window_deadline - clock_.WallNow();
-    start_window_timer_ =
-        loop_.AddTimer(clock_.Now() + std::chrono::duration_cast<MonoTime::duration>(left), [this] { ExpireStartWindow(); });
+    windows_.OpenUntil(kStartWindow, *origin_.window_deadline, [this] { ExpireStartWindow(); });
+    origin_.window_deadline.reset();  // the window is windows_' from here on
   }
 
   Reconcile();

@@ -24,6 +24,7 @@
 #include "failoverd/core/plan.h"
 #include "failoverd/core/reflex_table.h"
 #include "failoverd/daemon/apply_snapshot.h"
+#include "failoverd/daemon/confirm_windows.h"
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/executor.h"
 #include "failoverd/daemon/firewall_keeper.h"
@@ -264,7 +265,7 @@ class Daemon {
   Status StartPendingIsolate(const std::string& bridge, int confirm_seconds);
   // Cancels the pending isolate of `bridge`, if any; true if there was one. The caller saves.
   bool DropPendingIsolate(const std::string& bridge);
-  void RestoreUnconfirmedIsolate(const std::string& bridge);  // the deadline passed
+  void RestoreUnconfirmedIsolate(const std::string& bridge, int seconds);  // its window of `seconds` ended
   std::vector<std::string> ConfirmIsolates();
   // Start: isolates still pending in state.json (the daemon stopped inside their
   // window) are undone before the first reconcile.
@@ -294,8 +295,7 @@ class Daemon {
   ProbeManager probes_;
   std::map<std::string, std::string> blocked_;  // bridges that cannot be set up, and why
   bool zero_phase_ = false;
-  PolicyOrigin origin_;
-  std::optional<EventLoop::TimerId> start_window_timer_;
+  PolicyOrigin origin_;  // its window_deadline is opened as the "start" window by Start()
   // The zones of the policy's [[interface]]s, as installed.
   std::map<std::string, firewall::ZoneFragment> interface_zones_;
   bool reconciling_ = false;
@@ -309,24 +309,21 @@ class Daemon {
 
   core::Overrides overrides_;
   std::string policy_path_;
-  // An apply waiting for `failoverctl confirm` (mirrored in state.json's "pending_apply").
+  // What waits for `failoverctl confirm`, by window: kApplyWindow, kStartWindow and
+  // kIsolateWindow + bridge (mirrored in state.json's "pending_apply", "pending_start"
+  // and "pending_isolate").
+  static constexpr const char* kApplyWindow = "apply";
+  static constexpr const char* kStartWindow = "start";
+  static constexpr const char* kIsolateWindow = "isolate:";
+  ConfirmWindows windows_{loop_, clock_};
+  // What an apply under kApplyWindow needs to roll back.
   struct PendingApply {
     std::string previous_text;  // the policy file before the apply
     std::string file;
-    std::chrono::system_clock::time_point deadline;
     ApplySnapshot recorded;     // the state the previous policy had produced
   };
   std::optional<PendingApply> pending_apply_;
   MigrationHook migration_hook_;
-  std::optional<EventLoop::TimerId> confirm_timer_;
-  // Isolates waiting for `failoverctl confirm`, by bridge (mirrored in state.json's
-  // "pending_isolate").
-  struct PendingIsolate {
-    std::chrono::system_clock::time_point deadline;
-    int confirm_seconds = 0;
-    EventLoop::TimerId timer = 0;
-  };
-  std::map<std::string, PendingIsolate> pending_isolates_;
   // A rollback found at start (SetStartupRollback), carried out by Start().
   struct StartupRestore {
     ApplySnapshot recorded;

@@ -146,7 +146,7 @@ Result<std::string> Daemon::Restore(const std::string& bridge_name) {
 
 Result<std::string> Daemon::Confirm() {
   const bool migration_pending = migration_hook_.status && !migration_hook_.status().is_null();
-  if (!pending_apply_ && pending_isolates_.empty() && !migration_pending && !origin_.window_deadline)
+  if (windows_.empty() && !migration_pending)
     return Status::Error("nothing is waiting for confirmation");
   std::string message;
   if (auto start = ConfirmStartWindow()) message = *start;

@@ -39,47 +39,40 @@ core::IsolateFacts Daemon::IsolateFactsOf(const policy::Bridge& bridge, const st
 }
 
 nlohmann::json Daemon::PendingIsolateSection() const {
-  if (pending_isolates_.empty()) return nullptr;
+  const auto pending = windows_.With(kIsolateWindow);
+  if (pending.empty()) return nullptr;
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& [bridge, pending] : pending_isolates_)
-    list.push_back({{"bridge", bridge},
-                    {"deadline", FormatRfc3339(pending.deadline)},
-                    {"confirm_seconds", pending.confirm_seconds}});
+  for (const auto& [name, window] : pending)
+    list.push_back({{"bridge", name.substr(std::string_view(kIsolateWindow).size())},
+                    {"deadline", FormatRfc3339(window.deadline)},
+                    {"confirm_seconds", window.seconds}});
   return list;
 }
 
 Status Daemon::StartPendingIsolate(const std::string& bridge, int confirm_seconds) {
-  const MonoTime due = clock_.Now() + std::chrono::seconds(confirm_seconds);
-  pending_isolates_[bridge] = {clock_.WallNow() + std::chrono::seconds(confirm_seconds), confirm_seconds, 0};
+  windows_.Open(kIsolateWindow + bridge, confirm_seconds,
+                [this, bridge, confirm_seconds] { RestoreUnconfirmedIsolate(bridge, confirm_seconds); });
   // The way back is on disk before the ports go: a crash from here on restores at the next start.
   state_.SetSection(kSection, PendingIsolateSection());
   state_.SetSection("overrides", OverridesToJson(overrides_));
   if (Status saved = state_.Save(); !saved) {
-    pending_isolates_.erase(bridge);
+    windows_.Close(kIsolateWindow + bridge);
     overrides_.isolated.erase(bridge);
     state_.SetSection(kSection, PendingIsolateSection());
     state_.SetSection("overrides", OverridesToJson(overrides_));
     return Status::Error("cannot record the way back in " + state_.path() + ": " + saved.message() +
                          "; nothing was isolated");
   }
-  pending_isolates_[bridge].timer = loop_.AddTimer(due, [this, bridge] { RestoreUnconfirmedIsolate(bridge); });
   return Status::Ok();
 }
 
 bool Daemon::DropPendingIsolate(const std::string& bridge) {
-  auto it = pending_isolates_.find(bridge);
-  if (it == pending_isolates_.end()) return false;
-  loop_.CancelTimer(it->second.timer);
-  pending_isolates_.erase(it);
+  if (!windows_.Close(kIsolateWindow + bridge)) return false;
   state_.SetSection(kSection, PendingIsolateSection());
   return true;
 }
 
-void Daemon::RestoreUnconfirmedIsolate(const std::string& bridge) {
-  auto it = pending_isolates_.find(bridge);
-  if (it == pending_isolates_.end()) return;
-  const int seconds = it->second.confirm_seconds;
-  pending_isolates_.erase(it);  // the timer has fired: nothing to cancel
+void Daemon::RestoreUnconfirmedIsolate(const std::string& bridge, int seconds) {
   state_.SetSection(kSection, PendingIsolateSection());
   overrides_.isolated.erase(bridge);
   log_->warn("{}: isolation not confirmed within {} s; restoring it", bridge, seconds);
@@ -88,8 +81,9 @@ void Daemon::RestoreUnconfirmedIsolate(const std::string& bridge) {
 
 std::vector<std::string> Daemon::ConfirmIsolates() {
   std::vector<std::string> confirmed;
-  for (const auto& [bridge, pending] : pending_isolates_) {
-    loop_.CancelTimer(pending.timer);
+  for (const auto& [name, window] : windows_.With(kIsolateWindow)) {
+    windows_.Close(name);
+    const std::string bridge = name.substr(std::string_view(kIsolateWindow).size());
     const std::string message = "isolation of " + bridge + " confirmed: it stays isolated until `failoverctl restore " +
                                 bridge + "`";
     events_.Add(clock_.WallNow(), "override", message);
@@ -97,7 +91,6 @@ std::vector<std::string> Daemon::ConfirmIsolates() {
     confirmed.push_back(message);
   }
   if (confirmed.empty()) return confirmed;
-  pending_isolates_.clear();
   state_.SetSection(kSection, nullptr);
   SaveState();
   return confirmed;
@@ -130,21 +123,17 @@ void Daemon::UndoIsolatesLeftPending() {
 
 nlohmann::json Daemon::PendingIsolateJson() const {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& [bridge, pending] : pending_isolates_) {
-    const auto left = std::chrono::duration_cast<std::chrono::seconds>(pending.deadline - clock_.WallNow());
-    list.push_back({{"bridge", bridge},
-                    {"deadline", FormatRfc3339(pending.deadline)},
-                    {"seconds_left", std::max<int64_t>(0, left.count())},
-                    {"confirm_seconds", pending.confirm_seconds}});
+  for (const auto& [name, window] : windows_.With(kIsolateWindow)) {
+    nlohmann::json entry = windows_.Json(window);
+    entry["bridge"] = name.substr(std::string_view(kIsolateWindow).size());
+    list.push_back(std::move(entry));
   }
   return list;
 }
 
 std::string Daemon::PendingIsolateNote(const std::string& bridge) const {
-  auto it = pending_isolates_.find(bridge);
-  if (it == pending_isolates_.end()) return "";
-  return "restored at " + FormatRfc3339(it->second.deadline) + " unless `failoverctl confirm` within " +
-         std::to_string(it->second.confirm_seconds) + " s";
+  const ConfirmWindows::Window* window = windows_.Find(kIsolateWindow + bridge);
+  return window ? "restored at " + windows_.Until(*window) : "";
 }
 
 }  // namespace failoverd

@@ -28,7 +28,7 @@ void Daemon::SetPolicyOrigin(PolicyOrigin origin) {
 }
 
 void Daemon::StartedSuccessfully() {
-  if (origin_.fallback.empty() && !origin_.window_deadline) RecordLastGood("started successfully");
+  if (origin_.fallback.empty() && !windows_.IsOpen(kStartWindow)) RecordLastGood("started successfully");
 }
 
 void Daemon::RecordLastGood(const std::string& why) {
@@ -87,10 +87,7 @@ void Daemon::RecordLastGood(const std::string& why) {
 }
 
 std::optional<std::string> Daemon::ConfirmStartWindow() {
-  if (!origin_.window_deadline) return std::nullopt;
-  if (start_window_timer_) loop_.CancelTimer(*start_window_timer_);
-  start_window_timer_.reset();
-  origin_.window_deadline.reset();
+  if (!windows_.Close(kStartWindow)) return std::nullopt;
   state_.SetSection(kPendingStart, nullptr);
   SaveState();
   RecordLastGood("confirmed after start");
@@ -101,10 +98,7 @@ std::optional<std::string> Daemon::ConfirmStartWindow() {
 }
 
 void Daemon::ExpireStartWindow() {
-  start_window_timer_.reset();
-  if (!origin_.window_deadline) return;
   const std::string fingerprint = state_.Section(kPendingStart).value("fingerprint", "");
-  origin_.window_deadline.reset();
   state_.SetSection(kPendingStart, nullptr);
   state_.SetSection(kDeclinedStart, {{"fingerprint", fingerprint}, {"at", FormatRfc3339(clock_.WallNow())}});
   SaveState();
@@ -129,11 +123,8 @@ void Daemon::ExpireStartWindow() {
 }
 
 nlohmann::json Daemon::PolicyJson() const {
-  nlohmann::json pending = nullptr;
-  if (origin_.window_deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::seconds>(*origin_.window_deadline - clock_.WallNow());
-    pending = {{"deadline", FormatRfc3339(*origin_.window_deadline)}, {"seconds_left", std::max<int64_t>(0, left.count())}};
-  }
+  const ConfirmWindows::Window* window = windows_.Find(kStartWindow);
+  const nlohmann::json pending = window ? windows_.Json(*window) : nlohmann::json();
   return {{"file", policy_path_},
           {"running", origin_.fallback.empty() ? "file" : "last-good"},
           {"fallback", origin_.fallback.empty() ? nlohmann::json() : nlohmann::json(origin_.fallback)},

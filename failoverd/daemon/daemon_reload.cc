@@ -49,12 +49,7 @@ void Daemon::ReloadedFromFile() {
     origin_.message.clear();
     origin_.pinned_zones.clear();
   }
-  if (origin_.window_deadline) {
-    if (start_window_timer_) loop_.CancelTimer(*start_window_timer_);
-    start_window_timer_.reset();
-    origin_.window_deadline.reset();
-    state_.SetSection("pending_start", nullptr);
-  }
+  if (windows_.Close(kStartWindow)) state_.SetSection("pending_start", nullptr);
   if (!pending_apply_) RecordLastGood("reloaded");
 }
 
@@ -104,9 +99,9 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
 
 Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_seconds,
                                          const PolicyGuardRequest& guard) {
-  if (pending_apply_)
+  if (const ConfirmWindows::Window* window = windows_.Find(kApplyWindow); pending_apply_ && window)
     return Status::Error("an apply of " + pending_apply_->file + " is waiting for `failoverctl confirm` until " +
-                         FormatRfc3339(pending_apply_->deadline) + "; confirm it or let it roll back first");
+                         FormatRfc3339(window->deadline) + "; confirm it or let it roll back first");
   if (policy_path_.empty()) return Status::Error("this daemon was started without a policy file to replace");
   auto text = ReadRegularFile(file, kMaxConfigFileBytes);
   if (!text)
@@ -122,21 +117,25 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
     return Status::Error("refused: the rollback point of `apply --confirm` lives in state_dir, which this policy "
                          "changes; apply it without --confirm, or change state_dir by hand and restart");
 
-  const MonoTime confirm_started = clock_.Now();
   if (confirm_seconds > 0) {
     // The state the running policy produced, which a rollback returns to exactly.
     auto recorded = Snapshot();
     if (!recorded)
       return Status::Error("cannot record the state to roll back to: " + recorded.message() + "; nothing was changed");
     // Recorded before the policy file changes: a crash from here on rolls back at the next start.
-    pending_apply_ = PendingApply{*previous, file, clock_.WallNow() + std::chrono::seconds(confirm_seconds), *recorded};
+    // The window counts from the moment its deadline is recorded, not from the end of the apply.
+    pending_apply_ = PendingApply{*previous, file, *recorded};
+    windows_.Open(kApplyWindow, confirm_seconds, [this, confirm_seconds] {
+      (void)RestorePreviousPolicy("not confirmed within " + std::to_string(confirm_seconds) + " s");
+    });
     state_.SetSection("pending_apply", {{"file", file},
-                                        {"deadline", FormatRfc3339(pending_apply_->deadline)},
+                                        {"deadline", FormatRfc3339(windows_.Find(kApplyWindow)->deadline)},
                                         {"previous_policy", *previous},
                                         {"applied_policy", *text},
                                         {"recorded_state", SnapshotToJson(*recorded)}});
     if (Status saved = state_.Save(); !saved) {
       pending_apply_.reset();
+      windows_.Close(kApplyWindow);
       state_.SetSection("pending_apply", nullptr);
       return Status::Error("cannot record the rollback point in " + state_.path() + ": " + saved.message());
     }
@@ -144,6 +143,7 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
   if (Status written = WriteFileAtomically(policy_path_, *text); !written) {
     if (pending_apply_) {
       pending_apply_.reset();
+      windows_.Close(kApplyWindow);
       state_.SetSection("pending_apply", nullptr);
       SaveState();
     }
@@ -155,23 +155,19 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
     (void)WriteFileAtomically(policy_path_, *previous);
     if (pending_apply_) {
       pending_apply_.reset();
+      windows_.Close(kApplyWindow);
       state_.SetSection("pending_apply", nullptr);
       SaveState();
     }
     return applied.status();
   }
   nlohmann::json result = *applied;
-  if (confirm_seconds > 0) {
-    // The timer counts from the moment the deadline was recorded, not from the end of the apply.
-    confirm_timer_ = loop_.AddTimer(confirm_started + std::chrono::seconds(confirm_seconds), [this, confirm_seconds] {
-      confirm_timer_.reset();
-      (void)RestorePreviousPolicy("not confirmed within " + std::to_string(confirm_seconds) + " s");
-    });
-    const std::string message = "applied " + file + "; rolled back at " + FormatRfc3339(pending_apply_->deadline) +
+  if (const ConfirmWindows::Window* window = windows_.Find(kApplyWindow); confirm_seconds > 0 && window) {
+    const std::string message = "applied " + file + "; rolled back at " + FormatRfc3339(window->deadline) +
                                 " unless `failoverctl confirm` comes first";
     events_.Add(clock_.WallNow(), "policy", message);
     result["message"] = message + " (" + result["message"].get<std::string>() + ")";
-    result["confirm_deadline"] = FormatRfc3339(pending_apply_->deadline);
+    result["confirm_deadline"] = FormatRfc3339(window->deadline);
   } else {
     events_.Add(clock_.WallNow(), "policy", "applied " + file);
   }
@@ -181,8 +177,7 @@ Result<nlohmann::json> Daemon::ApplyFile(const std::string& file, int confirm_se
 
 std::optional<std::string> Daemon::ConfirmApply() {
   if (!pending_apply_) return std::nullopt;
-  if (confirm_timer_) loop_.CancelTimer(*confirm_timer_);
-  confirm_timer_.reset();
+  windows_.Close(kApplyWindow);
   const std::string message = "apply of " + pending_apply_->file + " confirmed";
   pending_apply_.reset();
   state_.SetSection("pending_apply", nullptr);

@@ -161,11 +161,11 @@ StartupRollback UndoUnconfirmedApply(const std::string& policy_path, policy::Pol
 }
 
 nlohmann::json Daemon::PendingApplyJson() const {
-  if (!pending_apply_) return nullptr;
-  const auto left = std::chrono::duration_cast<std::chrono::seconds>(pending_apply_->deadline - clock_.WallNow());
-  return {{"file", pending_apply_->file},
-          {"deadline", FormatRfc3339(pending_apply_->deadline)},
-          {"seconds_left", std::max<int64_t>(0, left.count())}};
+  const ConfirmWindows::Window* window = windows_.Find(kApplyWindow);
+  if (!pending_apply_ || !window) return nullptr;
+  nlohmann::json json = windows_.Json(*window);
+  json["file"] = pending_apply_->file;
+  return json;
 }
 
 nlohmann::json Daemon::LastRollbackJson() const {
