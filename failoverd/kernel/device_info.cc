@@ -75,6 +75,13 @@ DeviceInfoCache::DeviceInfoCache(Reader read, UdevDbExists db_exists)
     : read_(std::move(read)), db_exists_(std::move(db_exists)) {}
 
 void DeviceInfoCache::Enrich(core::LinkInfo& link) {
+  if (link.is_bridge()) {
+    link.physical = false;
+    link.driver = "bridge";
+    link.path.clear();
+    link.udev_ready = true;  // only a NIC waits for udevd (core/decision.cc)
+    return;
+  }
   auto known = facts_.find(link.ifindex);
   const bool same = known != facts_.end() && known->second.name == link.name && known->second.kind == link.kind;
   if (same && (known->second.udev_ready || !db_exists_(link.ifindex))) {
@@ -89,6 +96,10 @@ void DeviceInfoCache::Enrich(core::LinkInfo& link) {
   // A link that vanished under its name has nothing worth keeping.
   if (link.ifindex <= 0) return;
   facts_[link.ifindex] = Facts{link.name, link.kind, link.physical, link.driver, link.path, link.udev_ready};
+}
+
+void DeviceInfoCache::Renamed(int ifindex, const std::string& name) {
+  if (auto known = facts_.find(ifindex); known != facts_.end()) known->second.name = name;
 }
 
 void DeviceInfoCache::KeepOnly(const std::vector<core::LinkInfo>& links) {

@@ -30,7 +30,8 @@ std::string DriverName(const std::string& ifname);
 // The facts belong to the device, which keeps its ifindex for as long as it exists,
 // so they are read again only when the link under that ifindex looks different (a new
 // name or kind: renamed, or another device after a removal) or when udevd had not
-// finished with it and its database entry has appeared since.
+// finished with it and its database entry has appeared since. A bridge is never a
+// NIC: its facts are known without asking (no bus device, driver "bridge").
 class DeviceInfoCache {
  public:
   using Reader = std::function<void(core::LinkInfo&)>;
@@ -41,6 +42,8 @@ class DeviceInfoCache {
 
   void Enrich(core::LinkInfo& link);
   void Forget(int ifindex) { facts_.erase(ifindex); }
+  // `ifindex` was renamed by us: the same device, so its facts stay.
+  void Renamed(int ifindex, const std::string& name);
   // After a full dump: drops the links that are gone.
   void KeepOnly(const std::vector<core::LinkInfo>& links);
   size_t size() const { return facts_.size(); }

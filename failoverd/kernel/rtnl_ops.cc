@@ -178,7 +178,9 @@ Status RtnlOps::SetLinkName(int ifindex, const std::string& name) {
   // (EBUSY) while the link is up, hence the contract's "bring it down first".
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
   Status status = ChangeLink(nlh, what);
-  if (status.ok()) log_->info("{}: renamed to {}", old_name, name);
+  if (!status.ok()) return status;
+  devices_.Renamed(ifindex, name);
+  log_->info("{}: renamed to {}", old_name, name);
   return status;
 }
 

@@ -222,7 +222,13 @@ part_start() {
         "$i" "${zones[i % 4]}" $((i + 1)) "$(mac "$i")"
     done; } >"$T/policy64.toml"
   for ((i = 0; i < N; i++)); do echo "link add name ens$i address $(mac "$i") type veth peer name c$i netns $SW"; done >"$T/nics.batch"
-  for ((i = 0; i < N; i++)); do echo "link set dev c$i master sw"; echo "link set dev c$i up"; done >"$T/cables.batch"
+  # 64 bridges are 64 networks: each cable gets a switch bridge of its own. On one
+  # shared bridge every broadcast (an announcement, a bridge's IPv6 DAD) crossed all 64
+  # of the server's bridges, in softirq on the CPU of whoever sent it — a cost a real
+  # switch carries, not the server.
+  for ((i = 0; i < N; i++)); do echo "link add name sw$i type bridge stp_state 0 forward_delay 0 mcast_snooping 0"
+    echo "link set dev sw$i up"; done | ip -n "$SW" -batch -
+  for ((i = 0; i < N; i++)); do echo "link set dev c$i master sw$i"; echo "link set dev c$i up"; done >"$T/cables.batch"
   # The same fresh host for every run: no links but lo, no nft tables, no state.
   fresh_host() {
     ip -n "$S" -j link show | jq -r '.[] | select(.ifname != "lo") | "link del dev \(.ifname)"' >"$T/wipe.batch"

@@ -168,9 +168,27 @@ TEST(DeviceInfoCacheTest, ARenameOrAnotherKindUnderTheIfindexIsReadAgain) {
   cache.Enrich(renamed);
   EXPECT_EQ(reader.reads, 2);
   EXPECT_EQ(renamed.path, "path-hweth0");
-  core::LinkInfo other = Link(5, "hweth0", "bridge");
+  core::LinkInfo other = Link(5, "hweth0", "tun");
   cache.Enrich(other);
   EXPECT_EQ(reader.reads, 3);
+}
+
+TEST(DeviceInfoCacheTest, OurOwnRenameKeepsTheFactsAndABridgeIsNeverRead) {
+  CountingReader reader;
+  DeviceInfoCache cache = reader.Cache();
+  core::LinkInfo link = Link(5, "ens1");
+  cache.Enrich(link);
+  cache.Renamed(5, "hweth0");
+  core::LinkInfo renamed = Link(5, "hweth0");
+  cache.Enrich(renamed);
+  EXPECT_EQ(reader.reads, 1);
+  EXPECT_EQ(renamed.path, "path-ens1");  // the device's, read under its old name
+  core::LinkInfo bridge = Link(9, "eth0", "bridge");
+  cache.Enrich(bridge);
+  EXPECT_EQ(reader.reads, 1);
+  EXPECT_EQ(bridge.driver, "bridge");
+  EXPECT_FALSE(bridge.physical);
+  EXPECT_TRUE(bridge.udev_ready);
 }
 
 TEST(DeviceInfoCacheTest, ALinkUdevHasNotFinishedIsReadAgainOnceItsDatabaseEntryExists) {
