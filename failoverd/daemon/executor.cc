@@ -81,7 +81,12 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
                      core::Progress& progress) {
   switch (action.type) {
     case Action::Type::kRename: {
-      if (Status down = kernel_.SetLinkUp(action.ifindex, false); !down) return down;
+      // Down first (kernels before 6.2 refuse to rename a link that is up), unless it
+      // was down at the last read, as a new NIC is: if it came up since, the rename
+      // fails and the next reconcile, with the fresh state, takes it down.
+      const core::LinkInfo* link = observed.Find(action.ifindex);
+      if (!link || link->admin_up)
+        if (Status down = kernel_.SetLinkUp(action.ifindex, false); !down) return down;
       Status renamed = kernel_.SetLinkName(action.ifindex, action.name);
       if (renamed) CrashPoint("after-rename");  // test-only (crash_points.h)
       return renamed;

@@ -241,6 +241,17 @@ TEST_F(DaemonTest, NicNamedLikeABridgeIsRenamedBeforeTheBridgeIsCreated) {
   EXPECT_EQ(kernel_.PortsOf("eth0"), std::vector<int>{nic});
 }
 
+TEST_F(DaemonTest, ANicThatIsUpIsTakenDownBeforeItsRenameAndOneThatIsDownIsNot) {
+  const int up = kernel_.AddNic("ens1", kMacA);
+  const int down = kernel_.AddNic("ens2", kMacB);
+  kernel_.link(up).admin_up = true;
+  kernel_.link(down).admin_up = false;
+  auto daemon = Start(Policy());
+  EXPECT_LT(IndexOf("down ens1"), IndexOf("rename " + std::to_string(up) + " hweth0"));
+  EXPECT_FALSE(Called("down ens2")) << "a new NIC is down already";
+  EXPECT_EQ(kernel_.link(down).name, "hweth1");
+}
+
 TEST_F(DaemonTest, NamesPersistAcrossRestartsWhateverTheKernelCalledThem) {
   const int a = kernel_.AddNic("ens1", kMacA);
   const int b = kernel_.AddNic("ens2", kMacB);
