@@ -32,6 +32,7 @@
 #include "failoverd/daemon/metrics.h"
 #include "failoverd/daemon/policy_guard.h"
 #include "failoverd/daemon/probe_manager.h"
+#include "failoverd/daemon/role_log.h"
 #include "failoverd/daemon/start_policy.h"
 #include "failoverd/daemon/state_saver.h"
 #include "failoverd/runtime/event_loop.h"
@@ -190,9 +191,6 @@ class Daemon {
   // Re-reads the links; false when the kernel could not be read.
   bool Refresh();
   void RecordNames(const core::Decision& decision);
-  // Logs every role change with its reason and counts failovers, moves and quarantines.
-  // `started`: when this reconcile began, for the failover duration.
-  void LogRoleChanges(const core::Decision& decision, MonoTime started);
   void ScheduleWakeup(std::optional<MonoTime> when);
   // Writes state.json now if it can. If it cannot — state.lock held by another process,
   // a full or read-only filesystem — the save stays due and is tried again on a timer
@@ -300,12 +298,8 @@ class Daemon {
   std::map<std::string, firewall::ZoneFragment> interface_zones_;
   bool reconciling_ = false;
 
-  struct RoleRecord {
-    core::NicRole role;
-    std::string bridge;
-    std::chrono::system_clock::time_point since;
-  };
-  std::map<int, RoleRecord> roles_;  // by ifindex
+  // Each NIC's role in the last decision carried out, and since when.
+  RoleLog roles_{clock_, events_, metrics_, log_};
 
   core::Overrides overrides_;
   std::string policy_path_;
