@@ -38,8 +38,7 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
 
 Daemon::~Daemon() {
   for (const auto& [bridge, pending] : pending_isolates_) loop_.CancelTimer(pending.timer);
-  for (const auto& timer :
-       {confirm_timer_, carrier_watch_timer_, wakeup_timer_, start_window_timer_})
+  for (const auto& timer : {confirm_timer_, wakeup_timer_, start_window_timer_})
     if (timer) loop_.CancelTimer(*timer);
 }
 
