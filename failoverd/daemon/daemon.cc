@@ -37,8 +37,7 @@ Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock
 }
 
 Daemon::~Daemon() {
-  for (const auto& timer : {carrier_watch_timer_, wakeup_timer_})
-    if (timer) loop_.CancelTimer(*timer);
+  if (wakeup_timer_) loop_.CancelTimer(*wakeup_timer_);
 }
 
 Status Daemon::Start() {
@@ -201,14 +200,14 @@ void Daemon::Reconcile() {
       if (blocked_[bridge] != why) log_->error("{}: {}", bridge, why);
     blocked_ = plan.blocked;
     if (plan.empty()) {
-      LogRoleChanges(decision_, started);
+      roles_.LogChanges(decision_, started);
       break;
     }
     // The plan runs first; logging the role changes waits until the new port forwards.
     const Executor::Outcome outcome =
         executor_.Execute(policy_, plan, observed_, progress_, [this] { return InterruptPlan(); });
     metrics_.failed_actions += static_cast<uint64_t>(outcome.failed);
-    LogRoleChanges(decision_, started);
+    roles_.LogChanges(decision_, started);
     Refresh();
     unfinished = outcome.interrupted;
     if (outcome.failed > 0) {
@@ -358,40 +357,6 @@ void Daemon::RecordNames(const core::Decision& decision) {
   SaveState();
 }
 
-void Daemon::LogRoleChanges(const core::Decision& decision, MonoTime started) {
-  // Which NIC was each bridge's active port before this decision.
-  std::map<std::string, int> previous_active;
-  for (const auto& [ifindex, record] : roles_)
-    if (record.role == core::NicRole::kActive) previous_active[record.bridge] = ifindex;
-  std::map<int, RoleRecord> next;
-  for (const auto& nic : decision.nics) {
-    auto old = roles_.find(nic.ifindex);
-    if (old != roles_.end() && old->second.role == nic.role && old->second.bridge == nic.bridge) {
-      next[nic.ifindex] = old->second;
-      continue;
-    }
-    if (nic.role == core::NicRole::kActive) {
-      auto before = previous_active.find(nic.bridge);
-      if (before != previous_active.end() && before->second != nic.ifindex) {
-        ++metrics_.failovers[nic.bridge];
-        metrics_.last_failover_seconds = std::chrono::duration<double>(clock_.Now() - started).count();
-      }
-    }
-    if (old != roles_.end() && !old->second.bridge.empty() && !nic.bridge.empty() && old->second.bridge != nic.bridge)
-      ++metrics_.moves;
-    if (nic.role == core::NicRole::kQuarantined && (old == roles_.end() || old->second.role != nic.role))
-      ++metrics_.quarantines;
-    const std::string from = old == roles_.end() ? "new" : core::ToString(old->second.role);
-    const std::string message =
-        nic.name + ": " + from + " -> " + core::ToString(nic.role) +
-        (nic.bridge.empty() ? "" : " of " + nic.bridge) + " (" + nic.reason + ")";
-    log_->info("{}", message);
-    events_.Add(clock_.WallNow(), "role", message);
-    next[nic.ifindex] = {nic.role, nic.bridge, clock_.WallNow()};
-  }
-  roles_ = std::move(next);
-}
-
 nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
   const std::string& name = bridge.policy->name;
   const core::LinkInfo* link = observed_.FindByName(name);
@@ -420,7 +385,7 @@ nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
     const core::LinkInfo* nic_link = observed_.Find(nic.ifindex);
     const bool enslaved = link && nic_link->master == link->ifindex;
     if (bridge.active == nic.ifindex && enslaved) json["active"] = nic.name;
-    auto role = roles_.find(nic.ifindex);
+    const auto since = roles_.Since(nic.ifindex);
     // A port is the bridge's active one or a standby (SPEC §6); one attached by hand
     // is the active port and says so in "manual" (its NIC's role is "manual").
     json["ports"].push_back({
@@ -429,7 +394,7 @@ nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
         {"manual", nic.role == core::NicRole::kManual},
         {"carrier", nic_link->carrier},
         {"enslaved", enslaved},
-        {"since", role != roles_.end() ? nlohmann::json(FormatRfc3339(role->second.since)) : nlohmann::json()},
+        {"since", since ? nlohmann::json(FormatRfc3339(*since)) : nlohmann::json()},
     });
   }
   return json;

@@ -24,6 +24,7 @@
 #include "failoverd/core/plan.h"
 #include "failoverd/core/reflex_table.h"
 #include "failoverd/daemon/apply_snapshot.h"
+#include "failoverd/daemon/carrier_window.h"
 #include "failoverd/daemon/confirm_windows.h"
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/executor.h"
@@ -33,6 +34,7 @@
 #include "failoverd/daemon/metrics.h"
 #include "failoverd/daemon/policy_guard.h"
 #include "failoverd/daemon/probe_manager.h"
+#include "failoverd/daemon/role_log.h"
 #include "failoverd/daemon/start_policy.h"
 #include "failoverd/daemon/state_saver.h"
 #include "failoverd/runtime/event_loop.h"
@@ -191,9 +193,6 @@ class Daemon {
   // Re-reads the links; false when the kernel could not be read.
   bool Refresh();
   void RecordNames(const core::Decision& decision);
-  // Logs every role change with its reason and counts failovers, moves and quarantines.
-  // `started`: when this reconcile began, for the failover duration.
-  void LogRoleChanges(const core::Decision& decision, MonoTime started);
   void ScheduleWakeup(std::optional<MonoTime> when);
   // Writes state.json now if it can. If it cannot — state.lock held by another process,
   // a full or read-only filesystem — the save stays due and is tried again on a timer
@@ -220,10 +219,10 @@ class Daemon {
   // kernel first.
   bool FailOverAtOnce(int lost, bool verify);
   std::vector<int> ActivePorts() const;  // enslaved, with carrier as last known
-  void ScheduleCarrierPoll();
-  void PollCarriers();
   // Asks the kernel for the carrier of every active port; true if one was replaced.
   bool CheckActiveCarriers();
+  // The carrier window's poll: true if it replaced a port (the links are then re-read).
+  bool PollCarriers();
   // Between two actions of a plan, at most once a millisecond: reads the link
   // notifications and, in the second after one, the active ports' carrier, and
   // replaces a lost active port at once. True if it did (the plan stops and is made again).
@@ -300,12 +299,8 @@ class Daemon {
   std::map<std::string, firewall::ZoneFragment> interface_zones_;
   bool reconciling_ = false;
 
-  struct RoleRecord {
-    core::NicRole role;
-    std::string bridge;
-    std::chrono::system_clock::time_point since;
-  };
-  std::map<int, RoleRecord> roles_;  // by ifindex
+  // Each NIC's role in the last decision carried out, and since when.
+  RoleLog roles_{clock_, events_, metrics_, log_};
 
   core::Overrides overrides_;
   std::string policy_path_;
@@ -342,14 +337,13 @@ class Daemon {
   };
   std::optional<RollbackReport> last_rollback_;
 
-  // Until when the active ports' carrier is asked of the kernel (the second after a
-  // link notification, when the kernel would report a loss late).
-  MonoTime carrier_watch_until_{};
-  std::optional<EventLoop::TimerId> carrier_watch_timer_;
+  // When the active ports' carrier is asked of the kernel (the second after a link
+  // notification, when the kernel would report a loss late), and InterruptPlan's pace.
+  CarrierWindow carrier_window_{loop_, clock_, [this] { return static_cast<int>(ActivePorts().size()); },
+                                [this] { return PollCarriers(); }};
   std::function<void()> link_pump_;
   std::function<void(const core::ReflexTable&)> reflex_listener_;
-  MonoTime next_plan_check_{};  // InterruptPlan's pace
-  bool interrupting_ = false;   // InterruptPlan is running: the fast path may act inside a reconcile
+  bool interrupting_ = false;  // InterruptPlan is running: the fast path may act inside a reconcile
 
   std::optional<EventLoop::TimerId> wakeup_timer_;
   // state.json, written without waiting and retried until it works (SaveState).

@@ -8,24 +8,16 @@
 // ~0.2-0.7 s on veth). So for a second after each batch of link notifications the
 // daemon asks the kernel directly for the carrier of every active port, every
 // millisecond (every few when there are many), and stops when nothing happens.
-#include <algorithm>
-
 #include "failoverd/core/fast_failover.h"
 #include "failoverd/core/nic_match.h"
 #include "failoverd/daemon/daemon.h"
 
 namespace failoverd {
 
-namespace {
-constexpr int kPortsPerPoll = 8;        // ports asked per millisecond of poll interval
-constexpr int kPlanCheckMs = 1;         // InterruptPlan looks at most this often
-}  // namespace
-
 void Daemon::OnLinkNotifications(const std::vector<core::CarrierNote>& notes) {
   if (notes.empty()) return;
   for (int ifindex : core::LostCarrier(notes)) FailOverAtOnce(ifindex, /*verify=*/true);
-  carrier_watch_until_ = clock_.Now() + Millis(core::kCarrierWindowMs);
-  if (!carrier_watch_timer_) ScheduleCarrierPoll();
+  carrier_window_.Notified();
 }
 
 std::vector<int> Daemon::ActivePorts() const {
@@ -36,12 +28,6 @@ std::vector<int> Daemon::ActivePorts() const {
       ports.push_back(bridge.active);
   }
   return ports;
-}
-
-void Daemon::ScheduleCarrierPoll() {
-  const int ports = static_cast<int>(ActivePorts().size());
-  const int interval_ms = std::max(1, (ports + kPortsPerPoll - 1) / kPortsPerPoll);
-  carrier_watch_timer_ = loop_.AddTimer(clock_.Now() + Millis(interval_ms), [this] { PollCarriers(); });
 }
 
 bool Daemon::CheckActiveCarriers() {
@@ -58,24 +44,19 @@ bool Daemon::CheckActiveCarriers() {
 
 bool Daemon::InterruptPlan() {
   const MonoTime now = clock_.Now();
-  if (now < next_plan_check_) return false;
-  next_plan_check_ = now + Millis(kPlanCheckMs);
+  if (!carrier_window_.TakePlanCheck(now)) return false;
   const uint64_t switched = metrics_.fast_failovers;
   interrupting_ = true;
   if (link_pump_) link_pump_();
-  if (now < carrier_watch_until_) CheckActiveCarriers();
+  if (carrier_window_.IsOpen(now)) CheckActiveCarriers();
   interrupting_ = false;
   return metrics_.fast_failovers != switched;
 }
 
-void Daemon::PollCarriers() {
-  carrier_watch_timer_.reset();
+bool Daemon::PollCarriers() {
   const bool acted = CheckActiveCarriers();
-  if (acted) {
-    Resync();
-    carrier_watch_until_ = clock_.Now() + Millis(core::kCarrierWindowMs);
-  }
-  if (clock_.Now() < carrier_watch_until_ && !carrier_watch_timer_) ScheduleCarrierPoll();
+  if (acted) Resync();
+  return acted;
 }
 
 bool Daemon::FailOverAtOnce(int lost, bool verify) {
