@@ -205,7 +205,7 @@ void Daemon::Reconcile() {
     }
     // The plan runs first; logging the role changes waits until the new port forwards.
     const Executor::Outcome outcome =
-        executor_.Execute(policy_, plan, observed_, progress_, [this] { return InterruptPlan(); });
+        executor_.Execute(policy_, plan, observed_, progress_, [this] { return InterruptPlan(); }, hooks_.progress);
     metrics_.failed_actions += static_cast<uint64_t>(outcome.failed);
     roles_.LogChanges(decision_, started);
     Refresh();
@@ -229,7 +229,7 @@ void Daemon::Reconcile() {
   }
   ScheduleWakeup(decision_.next_wakeup);
   RecordManagedBridges();
-  if (reflex_listener_) reflex_listener_(ReflexTable());
+  if (hooks_.reflex_table) hooks_.reflex_table(ReflexTable());
 }
 
 void Daemon::ReadNamesOfNewNics() {

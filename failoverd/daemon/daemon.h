@@ -113,11 +113,14 @@ class Daemon {
   void NoteEventOverflow() { ++metrics_.netlink_overflows; }
   // How the daemon reads the link notifications that arrived while a plan runs (the
   // runner drains its link socket and hands the carrier notes to OnLinkNotifications).
-  void SetLinkPump(std::function<void()> pump) { link_pump_ = std::move(pump); }
+  void SetLinkPump(std::function<void()> pump) { hooks_.link_pump = std::move(pump); }
   // Who gets the reflex's table after every reconcile (the runner's ReflexLink).
   void SetReflexListener(std::function<void(const core::ReflexTable&)> listener) {
-    reflex_listener_ = std::move(listener);
+    hooks_.reflex_table = std::move(listener);
   }
+  // Called between two steps of every plan: a long plan is progress too, for the
+  // reflex's watch on a daemon that has stopped moving (reflex.h).
+  void SetProgressBeat(std::function<void()> beat) { hooks_.progress = std::move(beat); }
   // What the reflex may do now if this daemon dies (core/reflex_table.h).
   core::ReflexTable ReflexTable() const { return core::MakeReflexTable(policy_, decision_, observed_); }
   // Decide and carry out the plan until nothing is left to do.
@@ -341,8 +344,13 @@ class Daemon {
   // notification, when the kernel would report a loss late), and InterruptPlan's pace.
   CarrierWindow carrier_window_{loop_, clock_, [this] { return static_cast<int>(ActivePorts().size()); },
                                 [this] { return PollCarriers(); }};
-  std::function<void()> link_pump_;
-  std::function<void(const core::ReflexTable&)> reflex_listener_;
+  // What the runner wires in (runner.cc); each may be empty, as in unit tests.
+  struct Hooks {
+    std::function<void()> link_pump;
+    std::function<void()> progress;
+    std::function<void(const core::ReflexTable&)> reflex_table;
+  };
+  Hooks hooks_;
   bool interrupting_ = false;  // InterruptPlan is running: the fast path may act inside a reconcile
 
   std::optional<EventLoop::TimerId> wakeup_timer_;

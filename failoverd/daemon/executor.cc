@@ -28,7 +28,7 @@ bool TouchesAPort(Action::Type type) {
 
 Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Plan& plan,
                                     const core::ObservedState& observed, core::Progress& progress,
-                                    const Interrupt& interrupt) {
+                                    const Interrupt& interrupt, const std::function<void()>& step) {
   created_bridges_.clear();
   Outcome outcome;
   std::set<int> failed_nics;
@@ -38,6 +38,7 @@ Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Pl
   bool ports_touched = false;
   for (size_t i = 0; i < plan.actions.size(); ++i) {
     const Action& action = plan.actions[i];
+    if (step) step();
     // Not inside a run of zones already installed together: they are marked as one.
     const bool preinstalled = action.type == Action::Type::kInstallZone && preinstalled_.count(action.bridge);
     if (i > 0 && interrupt && !ports_touched && !preinstalled && interrupt()) {

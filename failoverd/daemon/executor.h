@@ -36,8 +36,9 @@ class Executor {
   // port meanwhile and then plans again, so a long plan never holds a failover back by
   // more than one action.
   using Interrupt = std::function<bool()>;
+  // `step`, when given, runs before every action: the plan is moving.
   Outcome Execute(const policy::Policy& policy, const core::Plan& plan, const core::ObservedState& observed,
-                  core::Progress& progress, const Interrupt& interrupt = {});
+                  core::Progress& progress, const Interrupt& interrupt = {}, const std::function<void()>& step = {});
 
   // The zone each bridge got when it was last installed, so a reload can tell which changed.
   const std::map<std::string, firewall::ZoneFragment>& installed_zones() const { return installed_zones_; }

@@ -47,7 +47,7 @@ bool Daemon::InterruptPlan() {
   if (!carrier_window_.TakePlanCheck(now)) return false;
   const uint64_t switched = metrics_.fast_failovers;
   interrupting_ = true;
-  if (link_pump_) link_pump_();
+  if (hooks_.link_pump) hooks_.link_pump();
   if (carrier_window_.IsOpen(now)) CheckActiveCarriers();
   interrupting_ = false;
   return metrics_.fast_failovers != switched;

@@ -184,6 +184,20 @@ class ArmedReflex {
   std::vector<std::string> done_;
 };
 
+// No word from the daemon for kReflexStallSeconds: unless something has come in the
+// meantime, or it is not our daemon any more (we were handed to another parent: it is
+// gone, and its end closes by itself), it is killed. True when it was; the caller then
+// waits for its end of the pair to close.
+bool KillStalledDaemon(int table_fd, pid_t daemon, spdlog::logger& log) {
+  pollfd fd{table_fd, POLLIN, 0};
+  if (poll(&fd, 1, 0) != 0 || getppid() != daemon) return false;
+  if (kill(daemon, SIGKILL) != 0) return false;
+  log.warn("reflex: failoverd (pid {}) has given no sign of progress for {} s: killed, so that no failover waits "
+           "for it; the reflex fails over until the next failoverd takes over",
+           daemon, kReflexStallSeconds);
+  return true;
+}
+
 }  // namespace
 
 int RunReflex(int table_fd, const std::string& socket_path) {
@@ -195,13 +209,28 @@ int RunReflex(int table_fd, const std::string& socket_path) {
   auto log = GetLogger("reflex");
   core::ReflexTable table;
   std::vector<char> buffer(1 << 20);
+  const pid_t daemon = getppid();
+  bool killed = false;
   // While failoverd lives: keep its last table, change nothing.
   for (;;) {
+    pollfd fd{table_fd, POLLIN, 0};
+    // Once killed, its end closes as soon as the kernel has taken it down.
+    const int ready = poll(&fd, 1, killed ? 2000 : kReflexStallSeconds * 1000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0 && killed) {
+      log->warn("reflex: the killed failoverd has not ended within 2 s; failing over anyway (it runs nothing more)");
+      break;
+    }
+    if (ready == 0) {
+      killed = KillStalledDaemon(table_fd, daemon, *log);
+      continue;
+    }
     const ssize_t n = recv(table_fd, buffer.data(), buffer.size(), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // failoverd's end closed: it is gone
     const std::string_view message(buffer.data(), static_cast<size_t>(n));
     if (message == "bye") return 0;
+    if (message == "beat") continue;
     if (auto parsed = core::ParseReflexTable(message)) {
       table = std::move(*parsed);
     } else {
@@ -289,27 +318,43 @@ Status ReflexLink::Start(const std::string& socket_path, const std::string& log_
 }
 
 void ReflexLink::Publish(const core::ReflexTable& table) {
-  const std::string text = core::ReflexTableText(table);
+  table_ = core::ReflexTableText(table);
+  if (fd_ < 0 && !Revive()) return;
+  if (table_ != sent_ && Send(table_)) sent_ = table_;  // not sent (EAGAIN): with the next change
+}
+
+void ReflexLink::Beat() {
   if (fd_ < 0) {
-    const long long now = std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now().time_since_epoch()).count();
-    if (socket_path_.empty() || now - last_start_s_ < 60) return;
-    if (Status started = Start(socket_path_, log_level_); !started) {
-      GetLogger("daemon")->error("{}", started.message());
-      return;
-    }
-    GetLogger("daemon")->warn("the reflex is running again (pid {})", pid_);
-  }
-  if (text == sent_) return;
-  if (send(fd_, text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL) == static_cast<ssize_t>(text.size())) {
-    sent_ = text;
+    if (Revive() && !table_.empty() && Send(table_)) sent_ = table_;
     return;
   }
-  if (errno == EAGAIN) return;  // sent with the next change
+  if (SteadyClock::now() - last_sent_ < std::chrono::milliseconds(250)) return;
+  (void)Send("beat");
+}
+
+bool ReflexLink::Revive() {
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now().time_since_epoch()).count();
+  if (socket_path_.empty() || now - last_start_s_ < 60) return false;
+  if (Status started = Start(socket_path_, log_level_); !started) {
+    GetLogger("daemon")->error("{}", started.message());
+    return false;
+  }
+  GetLogger("daemon")->warn("the reflex is running again (pid {})", pid_);
+  return true;
+}
+
+bool ReflexLink::Send(const std::string& message) {
+  if (send(fd_, message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL) == static_cast<ssize_t>(message.size())) {
+    last_sent_ = SteadyClock::now();
+    return true;
+  }
+  if (errno == EAGAIN) return false;  // a full pair: the reflex reads it when it can
   GetLogger("daemon")->warn("the reflex ended ({}); while failoverd runs nothing needs it, it is started again",
                             strerror(errno));
   close(fd_);
   fd_ = -1;
   Reap();
+  return false;
 }
 
 void ReflexLink::Bye() {

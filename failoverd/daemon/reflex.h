@@ -14,8 +14,15 @@
 // it changes anything, asks it to stop over a unix socket next to the control socket
 // (ReflexLink::HandOver) and learns what it did. An armed reflex that no daemon asks
 // for ends by itself after kReflexHoldSeconds.
+//
+// A daemon that lives but has stopped moving (a deadlock, a loop that never ends, a
+// SIGSTOP) fails over no more than a dead one. The daemon beats over the pair — every
+// second from its loop and between the steps of every plan — and a reflex that hears
+// nothing for kReflexStallSeconds kills it (SIGKILL: nothing of it runs again) and
+// arms, as for a crash; systemd starts the next daemon, which takes over as usual.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -25,6 +32,8 @@
 namespace failoverd {
 
 inline constexpr int kReflexHoldSeconds = 600;
+inline constexpr int kReflexStallSeconds = 10;
+inline constexpr int kReflexBeatMs = 1000;  // the daemon's loop beats this often
 
 // `failoverd --reflex-fd FD --reflex-socket PATH`: runs the reflex; the exit code.
 int RunReflex(int table_fd, const std::string& socket_path);
@@ -47,16 +56,25 @@ class ReflexLink {
   // Sends `table` if it differs from the last one sent. A reflex that died is
   // started again (at most once a minute).
   void Publish(const core::ReflexTable& table);
+  // Proof that the daemon moves: sent unless something went to the reflex in the
+  // last 250 ms. A reflex that died is started again here too.
+  void Beat();
   // A clean stop: the reflex ends instead of arming.
   void Bye();
 
  private:
   void Reap();
+  // Starts a reflex again after it died, at most once a minute; false if none runs.
+  bool Revive();
+  // Sends one message without waiting; false (and the reflex is given up) if it is gone.
+  bool Send(const std::string& message);
 
   int fd_ = -1;
   int pid_ = 0;
   std::string socket_path_, log_level_, sent_;
+  std::string table_;  // the last table published, sent to a revived reflex
   long long last_start_s_ = 0;
+  std::chrono::steady_clock::time_point last_sent_{};
 };
 
 }  // namespace failoverd

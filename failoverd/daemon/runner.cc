@@ -184,12 +184,19 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   // From here on a reflex fails over if this daemon dies (reflex.h).
   ReflexLink reflex;
   const auto level = spdlog::level::to_string_view(spdlog::get_level());
-  if (Status started = reflex.Start(reflex_socket, std::string(level.data(), level.size())); !started) {
+  if (Status started = reflex.Start(reflex_socket, std::string(level.data(), level.size())); !started)
     log->error("{}: nothing will fail over while failoverd is not running", started.message());
-  } else {
-    reflex.Publish(daemon.ReflexTable());
-    daemon.SetReflexListener([&reflex](const core::ReflexTable& table) { reflex.Publish(table); });
-  }
+  // A reflex that could not start, or died, is started again from here (at most once a minute).
+  reflex.Publish(daemon.ReflexTable());
+  daemon.SetReflexListener([&reflex](const core::ReflexTable& table) { reflex.Publish(table); });
+  // The beats that tell the reflex this daemon still moves: from the loop, and between
+  // the steps of a plan, which may hold the loop for longer than a beat.
+  daemon.SetProgressBeat([&reflex] { reflex.Beat(); });
+  std::function<void()> beat = [&loop, &clock, &reflex, &beat] {
+    reflex.Beat();
+    loop.AddTimer(clock.Now() + Millis(kReflexBeatMs), beat);
+  };
+  loop.AddTimer(clock.Now() + Millis(kReflexBeatMs), beat);
   bool not_confirmed = false;
   std::optional<EventLoop::TimerId> migration_timer;
   if (*converting) {
@@ -260,6 +267,7 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   Status ran = loop.Run();
   if (!ran) log->critical("{}", ran.message());
   daemon.SetReflexListener(nullptr);
+  daemon.SetProgressBeat(nullptr);
   reflex.Bye();  // a clean stop: the reflex ends with the daemon
   daemon.events().SetListener(nullptr);
   daemon.SetLinkPump(nullptr);

@@ -252,6 +252,23 @@ TEST_F(DaemonTest, ANicThatIsUpIsTakenDownBeforeItsRenameAndOneThatIsDownIsNot) 
   EXPECT_EQ(kernel_.link(down).name, "hweth1");
 }
 
+TEST_F(DaemonTest, EveryStepOfAPlanIsAProgressBeat) {
+  kernel_.AddNic("ens1", kMacA);
+  kernel_.AddNic("ens2", kMacB);
+  auto daemon = std::make_unique<Daemon>(Policy(), "machine", clock_, loop_, kernel_, firewall_);
+  std::vector<size_t> calls_at_beat;
+  daemon->SetProgressBeat([&] { calls_at_beat.push_back(kernel_.calls().size()); });
+  ASSERT_TRUE(daemon->Start());
+  // Renames, NIC preparation, bridges, zones, addresses, attaches: one beat before each
+  // step, the first before the plan's first kernel call, the last before its last.
+  ASSERT_GE(calls_at_beat.size(), 10u);
+  EXPECT_EQ(calls_at_beat.front(), IndexOf("rename")) << "the first step's beat comes before its call";
+  EXPECT_LT(calls_at_beat.back(), kernel_.calls().size());
+  const size_t before = calls_at_beat.size();
+  daemon->Resync();  // nothing to do: no plan, no beat
+  EXPECT_EQ(calls_at_beat.size(), before);
+}
+
 TEST_F(DaemonTest, NamesPersistAcrossRestartsWhateverTheKernelCalledThem) {
   const int a = kernel_.AddNic("ens1", kMacA);
   const int b = kernel_.AddNic("ens2", kMacB);
