@@ -100,6 +100,15 @@ class Firewall {
   virtual Status Apply(const std::string& script) = 0;
   // Validates a script against the kernel without committing anything.
   virtual Status Check(const std::string& script) = 0;
+  // Validates a script that only builds `table` ("inet name"), which no one else uses:
+  // it runs in one transaction that deletes `table` again at its end, so the kernel
+  // judges every rule as a dry run would and nothing stays. A dry run ends in the
+  // kernel's abort path, which waits for an RCU grace period (15-25 ms here, at every
+  // start and reload); this commit does not (~1 ms).
+  virtual Status CheckInScratchTable(const std::string& script, const std::string& table) {
+    (void)table;
+    return Check(script);
+  }
   // Whether the zone chain of `bridge` is present in the kernel's table now.
   virtual Result<bool> HasZone(const std::string& bridge) = 0;
   // Table inet failoverd as the kernel holds it now, in a canonical form (no rule

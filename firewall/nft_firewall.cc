@@ -83,6 +83,12 @@ Status NftFirewall::Check(const std::string& script) {
   return status;
 }
 
+Status NftFirewall::CheckInScratchTable(const std::string& script, const std::string& table) {
+  Status status = Run(script + "delete table " + table + "\n", /*dry_run=*/false);
+  if (!status.ok()) log_->debug("check failed: {}", status.message());
+  return status;
+}
+
 Result<std::string> NftFirewall::ListJson(const std::string& command) {
   if (!ctx_) return Status::Error("libnftables: no context");
   nft_ctx* ctx = ctx_.get();

@@ -29,6 +29,7 @@ class NftFirewall : public Firewall {
 
   Status Apply(const std::string& script) override;
   Status Check(const std::string& script) override;
+  Status CheckInScratchTable(const std::string& script, const std::string& table) override;
   Result<bool> HasZone(const std::string& bridge) override;
   Result<std::string> ReadFingerprint() override;
   // `nft list table inet failoverd` as text nft can load again; "" when the table

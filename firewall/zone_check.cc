@@ -5,7 +5,8 @@
 namespace failoverd::firewall {
 namespace {
 
-// A table nobody uses, only ever named in dry runs.
+// A table nobody uses, only ever named in checks, and deleted in the transaction
+// that makes it (Firewall::CheckInScratchTable).
 constexpr const char* kScratch = "inet failoverd_zone_check";
 
 // One line: for a script given as a buffer, nft echoes the script's first line above
@@ -60,7 +61,7 @@ std::vector<std::string> CheckZonesWithNft(Firewall& firewall, const std::vector
     all.insert(all.end(), zone->input_rules.begin(), zone->input_rules.end());
     all.insert(all.end(), zone->forward_rules.begin(), zone->forward_rules.end());
   }
-  if (all.empty() || firewall.Check(ScratchScript(all))) return {};
+  if (all.empty() || firewall.CheckInScratchTable(ScratchScript(all), kScratch)) return {};
   std::vector<std::string> errors;
   for (const ZoneFragment* zone : zones)
     for (auto& error : CheckZoneWithNft(firewall, *zone)) errors.push_back(std::move(error));
@@ -72,12 +73,12 @@ std::vector<std::string> CheckZoneWithNft(Firewall& firewall, const ZoneFragment
   all.insert(all.end(), zone.forward_rules.begin(), zone.forward_rules.end());
   std::vector<RuleAt> where = zone.input_at;
   where.insert(where.end(), zone.forward_at.begin(), zone.forward_at.end());
-  if (all.empty() || firewall.Check(ScratchScript(all))) return {};
+  if (all.empty() || firewall.CheckInScratchTable(ScratchScript(all), kScratch)) return {};
 
-  // Something is refused: one dry run per rule finds which, and where in it.
+  // Something is refused: one check per rule finds which, and where in it.
   std::vector<std::string> errors;
   for (size_t i = 0; i < all.size(); ++i) {
-    const Status checked = firewall.Check(ScratchScript({all[i]}));
+    const Status checked = firewall.CheckInScratchTable(ScratchScript({all[i]}), kScratch);
     if (checked) continue;
     const RuleAt at = i < where.size() ? where[i] : RuleAt{0, 0};
     const int column = at.line > 0 ? at.column + ErrorColumnInRule(checked.message(), ScratchPrefix(), all[i]) - 1 : 0;

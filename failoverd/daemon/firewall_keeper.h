@@ -20,6 +20,9 @@ class FirewallKeeper final : public firewall::Firewall {
 
   Status Apply(const std::string& script) override;
   Status Check(const std::string& script) override { return inner_.Check(script); }
+  Status CheckInScratchTable(const std::string& script, const std::string& table) override {
+    return inner_.CheckInScratchTable(script, table);
+  }
   Result<bool> HasZone(const std::string& bridge) override { return inner_.HasZone(bridge); }
   Result<std::string> ReadFingerprint() override { return inner_.ReadFingerprint(); }
 
