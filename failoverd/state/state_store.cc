@@ -177,7 +177,11 @@ Status StateStore::WriteLocked() {
 
 Status StateStore::WriteDoc() {
   doc_["version"] = kVersion;
-  if (Status written = WriteFileAtomically(path(), doc_.dump(2) + "\n"); !written) return written;
+  // Text that is not UTF-8 (a file name given to `apply`, a link name: the kernel takes
+  // any bytes) is written with U+FFFD in its place: a strict dump would throw, and an
+  // exception here ended the daemon at its next save.
+  const std::string text = doc_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (Status written = WriteFileAtomically(path(), text); !written) return written;
   my_names_.clear();
   my_networks_.clear();
   my_sections_.clear();

@@ -61,6 +61,20 @@ TEST_F(StateStoreTest, SavesNamesAndNetworksAndReadsThemBack) {
   EXPECT_EQ(reread.networks().at(kA), "eth0");
 }
 
+TEST_F(StateStoreTest, TextThatIsNotUtf8IsSavedWithAReplacementNotAnException) {
+  StateStore store(dir_.path());
+  ASSERT_TRUE(store.Load());
+  store.SetSection("pending_apply", {{"file", "/etc/failoverd/p\xff.toml"}});
+  ASSERT_TRUE(store.Save());
+  const nlohmann::json doc = ReadJson();
+  ASSERT_TRUE(doc.is_object()) << "the file is valid JSON";
+  EXPECT_EQ(doc["pending_apply"]["file"], "/etc/failoverd/p\xEF\xBF\xBD.toml");
+  StateStore reread(dir_.path());
+  EXPECT_TRUE(reread.Load());
+  store.SetName(kA, "hweth0");
+  EXPECT_TRUE(store.Save()) << "and the next save works too";
+}
+
 TEST_F(StateStoreTest, SaveWithoutChangesWritesNothing) {
   StateStore store(dir_.path());
   ASSERT_TRUE(store.Load());
