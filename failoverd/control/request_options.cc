@@ -36,13 +36,13 @@ Result<std::optional<std::string>> TakeOption(std::vector<std::string>& args, st
   return value;
 }
 
-bool TakeFlag(std::vector<std::string>& args, std::string_view name) {
+Result<bool> TakeFlag(std::vector<std::string>& args, std::string_view name) {
   if (args.size() < 2) return false;
   const auto from = args.begin() + 1;
-  const auto kept = std::remove(from, args.end(), std::string(name));
-  const bool found = kept != args.end();
-  args.erase(kept, args.end());
-  return found;
+  const auto times = std::count(from, args.end(), std::string(name));
+  if (times > 1) return Status::Error(std::string(name) + " given twice");
+  args.erase(std::remove(from, args.end(), std::string(name)), args.end());
+  return times == 1;
 }
 
 Result<std::optional<IpAddress>> TakeSession(std::vector<std::string>& args) {

@@ -35,8 +35,9 @@ inline constexpr std::string_view kForceFlag = "force";
 // Removes the `NAME=VALUE` word from args[1..] and returns VALUE; nullopt when there
 // is none; an error when it is given twice or VALUE is empty.
 Result<std::optional<std::string>> TakeOption(std::vector<std::string>& args, std::string_view name);
-// Removes the bare word NAME from args[1..]; whether it was there.
-bool TakeFlag(std::vector<std::string>& args, std::string_view name);
+// Removes the bare word NAME from args[1..]; whether it was there, an error when it
+// is there more than once (`isolate eth0 force force` is a mistake, not a stronger force).
+Result<bool> TakeFlag(std::vector<std::string>& args, std::string_view name);
 // Removes `session=ADDRESS` and parses it (an IPv4-mapped IPv6 address counts as the
 // IPv4 address it maps, as sshd may report it); an error when it is not an address.
 Result<std::optional<IpAddress>> TakeSession(std::vector<std::string>& args);

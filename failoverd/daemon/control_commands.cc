@@ -74,7 +74,9 @@ Reply IsolateCommand(Daemon& daemon, std::vector<std::string> args) {
   if (!confirm) return Reply::Error("isolate: " + confirm.message());
   core::IsolateRequest request;
   request.session = session;
-  request.force = TakeFlag(args, kForceFlag);
+  auto force = TakeFlag(args, kForceFlag);
+  if (!force) return Reply::Error("isolate: " + force.message());
+  request.force = *force;
   if (args.size() != 1 || (*confirm && !ParseSeconds(**confirm, request.confirm_seconds)))
     return Usage("isolate", usage);
   if (request.force && request.confirm_seconds > 0)
@@ -137,20 +139,22 @@ Reply Answer(Daemon& daemon, const Request& request, bool may_change_state, cons
     std::vector<std::string> words = request.words;  // option words after the command itself
     auto session = TakeCallerSession(words);
     if (!session) return Reply::Error("reload: " + session.message());
-    const bool force = TakeFlag(words, kForceFlag);
-    return words.size() == 1 ? FromResult(daemon.Reload({force, *session})) : Usage(command, "[force]");
+    auto force = TakeFlag(words, kForceFlag);
+    if (!force) return Reply::Error("reload: " + force.message());
+    return words.size() == 1 ? FromResult(daemon.Reload({*force, *session})) : Usage(command, "[force]");
   }
   if (command == "confirm") return args.empty() ? FromResult(daemon.Confirm()) : Usage(command, "");
   // apply FILE [SECONDS] [force] [session=ADDRESS ...]
   std::vector<std::string> words = args;
   auto session = TakeCallerSession(words);
   if (!session) return Reply::Error("apply: " + session.message());
-  const bool force = TakeFlag(words, kForceFlag);
+  auto force = TakeFlag(words, kForceFlag);
+  if (!force) return Reply::Error("apply: " + force.message());
   int seconds = 0;
   if (words.empty() || words.size() > 2 || (words.size() == 2 && !ParseSeconds(words[1], seconds)))
     return Usage(command, "FILE [SECONDS] [force]");
   if (Status readable = CallerMayRead(words[0], peer); !readable) return Reply::Error(readable.message());
-  return FromResult(daemon.ApplyFile(words[0], seconds, {force, *session}));
+  return FromResult(daemon.ApplyFile(words[0], seconds, {*force, *session}));
 }
 
 }  // namespace

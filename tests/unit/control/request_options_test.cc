@@ -22,7 +22,7 @@ TEST(RequestOptionsTest, TakeOptionRemovesTheWord) {
 
 TEST(RequestOptionsTest, TheFirstArgumentIsNeverAnOption) {
   Words args = {"force", "confirm=5"};
-  EXPECT_FALSE(TakeFlag(args, "force")) << "a bridge called force is a bridge";
+  EXPECT_FALSE(*TakeFlag(args, "force")) << "a bridge called force is a bridge";
   Words file = {"confirm=/etc/x.toml"};
   auto confirm = TakeOption(file, "confirm");
   ASSERT_TRUE(confirm);
@@ -39,11 +39,15 @@ TEST(RequestOptionsTest, TwiceOrEmptyIsAnError) {
 
 TEST(RequestOptionsTest, TakeFlag) {
   Words args = {"eth0", "force", "forced"};
-  EXPECT_TRUE(TakeFlag(args, "force"));
+  EXPECT_TRUE(*TakeFlag(args, "force"));
   EXPECT_EQ(args, (Words{"eth0", "forced"})) << "only the exact word";
-  EXPECT_FALSE(TakeFlag(args, "force"));
+  EXPECT_FALSE(*TakeFlag(args, "force"));
   Words none;
-  EXPECT_FALSE(TakeFlag(none, "force"));
+  EXPECT_FALSE(*TakeFlag(none, "force"));
+  Words thrice = {"eth0", "force", "force", "force"};
+  auto repeated = TakeFlag(thrice, "force");
+  ASSERT_FALSE(repeated);
+  EXPECT_EQ(repeated.message(), "force given twice");
 }
 
 TEST(RequestOptionsTest, Session) {

@@ -61,6 +61,13 @@ TEST_F(ControlCommandsTest, IsolateOptionWords) {
   EXPECT_NE(Run({"isolate", "eth0", "bogus"}, true).error.find("usage: isolate"), std::string::npos);
   EXPECT_NE(Run({"isolate", "eth0", "confirm=5", "force"}, true).error.find("exclude each other"), std::string::npos);
   EXPECT_NE(Run({"isolate", "eth0", "session=nowhere"}, true).error.find("not an IP address"), std::string::npos);
+  // A repeated option is a mistake, refused before anything changes.
+  const Reply repeated = Run({"isolate", "eth0", "force", "force", "force"}, true);
+  EXPECT_FALSE(repeated.ok);
+  EXPECT_NE(repeated.error.find("isolate: force given twice"), std::string::npos) << repeated.error;
+  EXPECT_NE(Run({"reload", "force", "force"}, true).error.find("reload: force given twice"), std::string::npos);
+  EXPECT_NE(Run({"apply", "/etc/x.toml", "force", "force"}, true).error.find("apply: force given twice"),
+            std::string::npos);
   EXPECT_EQ(kernel_.PortsOf("eth0").size(), 1u) << "refusals change nothing";
 
   // eth0's address is the session's: refused, and the reply says why.
