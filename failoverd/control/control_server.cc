@@ -181,16 +181,17 @@ void ControlServer::AcceptClients() {
 }
 
 void ControlServer::AcceptOne(int fd) {
-  if (clients_.size() >= kMaxClients) {
-    logger_->warn("refusing a client: already {} connected", clients_.size());
-    SendNow(fd, FormatError("too many control clients"));
-    close(fd);
-    return;
-  }
   ucred cred{};
   socklen_t len = sizeof(cred);
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
     logger_->warn("SO_PEERCRED: {}; dropping client", std::strerror(errno));
+    close(fd);
+    return;
+  }
+  if (clients_.size() >= kMaxClients + (cred.uid == 0 ? kRootReserve : 0)) {
+    logger_->warn("refusing pid {} uid {}: already {} clients connected", cred.pid, cred.uid, clients_.size());
+    SendNow(fd, FormatError("busy: too many control clients (" + std::to_string(clients_.size()) +
+                            " connected); try again"));
     close(fd);
     return;
   }

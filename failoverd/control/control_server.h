@@ -52,6 +52,9 @@ class ControlServer {
   static constexpr size_t kMaxQueuedBytes = 2 * 1024 * 1024;
   // Connections beyond this many are answered with an error and closed.
   static constexpr size_t kMaxClients = 64;
+  // Slots beyond kMaxClients that only root may take: connections of others, idle or
+  // reopened as fast as they are dropped, never keep the administrator out.
+  static constexpr size_t kRootReserve = 8;
 
   ControlServer(EventLoop& loop, const Clock& clock, std::string socket_path,
                 std::string group_name, Handler handler);

@@ -155,6 +155,15 @@ int Run(const Invocation& inv) {
     return PrintFailure(s.message(), kExitUnreachable);
   }
   if (Status s = client.Send(inv.words); !s.ok()) {
+    // A daemon that refuses the connection (busy) says why before it closes: that
+    // answer is what counts, not the broken pipe it leaves.
+    if (auto line = client.ReadLine(); line.ok() && line->has_value()) {
+      nlohmann::json reply;
+      if (ParseReplyLine(**line, reply)) {
+        const auto ok = reply.find("ok");
+        if (ok != reply.end() && ok->is_boolean() && !ok->get<bool>()) return ReportRefusal(reply);
+      }
+    }
     return PrintFailure(s.message(), kExitUnreachable);
   }
   return inv.follow ? RunFollow(client, inv) : RunOnce(client, inv);
