@@ -247,6 +247,12 @@ std::optional<std::string> ReadInterfaceName(const KeyValue& v, std::string_view
     problem = "is longer than " + std::to_string(kMaxInterfaceName) + " characters";
   else if (*name == "." || *name == "..")
     problem = "is reserved";
+  // The kernel would refuse a link of these names: "all" and "default" are the
+  // per-protocol sysctl directories (net.ipv4.conf.all), and every namespace has its lo.
+  else if (*name == "all" || *name == "default")
+    problem = "is reserved by the kernel (net.ipv4.conf." + *name + " is not an interface)";
+  else if (*name == "lo" && what == "bridge")
+    problem = "is the loopback interface every host has";
   else if (name->find('/') != std::string::npos)
     problem = "contains '/'";
   else if (name->find(':') != std::string::npos)
