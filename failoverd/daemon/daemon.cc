@@ -1,5 +1,6 @@
 #include "failoverd/daemon/daemon.h"
 
+#include <ctime>
 #include <set>
 
 #include "failoverd/core/nic_match.h"
@@ -40,10 +41,24 @@ Daemon::~Daemon() {
   if (wakeup_timer_) loop_.CancelTimer(*wakeup_timer_);
 }
 
+void Daemon::SetAsideUnreadableState(const std::string& problem) {
+  // A compact UTC time: the file name sorts by it and needs no quoting.
+  const std::time_t now = std::chrono::system_clock::to_time_t(clock_.WallNow());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char suffix[32];
+  std::strftime(suffix, sizeof(suffix), "%Y%m%dT%H%M%SZ", &utc);
+  auto kept = state_.SetAside(suffix);
+  state_note_ = "state.json could not be read (" + problem + "); " +
+                (kept ? "kept as " + *kept : "and not kept: " + kept.message()) +
+                "; names and overrides start from what the kernel shows";
+  log_->error("{}", state_note_);
+  events_.Add(clock_.WallNow(), "error", state_note_);
+}
+
 Status Daemon::Start() {
   const MonoTime started = clock_.Now();
-  if (Status loaded = state_.Load(); !loaded)
-    log_->warn("state file ignored, names are taken from the kernel: {}", loaded.message());
+  if (Status loaded = state_.Load(); !loaded) SetAsideUnreadableState(loaded.message());
   if (startup_restore_) PrepareExactRestore(startup_restore_->recorded);
   overrides_ = OverridesFromJson(state_.Section("overrides"));
   UndoIsolatesLeftPending();
@@ -508,7 +523,8 @@ nlohmann::json Daemon::StatusJson() const {
       {"policy", PolicyJson()},
       {"state", {{"path", state_.path()},
                  {"saved", saver_.error().empty()},
-                 {"error", saver_.error().empty() ? nlohmann::json() : nlohmann::json(saver_.error())}}},
+                 {"error", saver_.error().empty() ? nlohmann::json() : nlohmann::json(saver_.error())},
+                 {"at_start", state_note_.empty() ? nlohmann::json() : nlohmann::json(state_note_)}}},
   };
 }
 

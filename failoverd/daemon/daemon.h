@@ -202,6 +202,9 @@ class Daemon {
   // (250 ms, doubling up to 5 s): the daemon never waits for it, and status, the log and
   // metrics say so. False while the save is still due.
   bool SaveState();
+  // Start: state.json is there but could not be read; it is kept aside, and said so
+  // in the log, events and status.
+  void SetAsideUnreadableState(const std::string& problem);
   // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
   firewall::TableSpec CurrentTable() const;
   // Installs, replaces or removes the zones of [[interface]]s to match the policy.
@@ -301,6 +304,7 @@ class Daemon {
   // The zones of the policy's [[interface]]s, as installed.
   std::map<std::string, firewall::ZoneFragment> interface_zones_;
   bool reconciling_ = false;
+  std::string state_note_;  // what happened to an unreadable state.json at start, for status
 
   // Each NIC's role in the last decision carried out, and since when.
   RoleLog roles_{clock_, events_, metrics_, log_};

@@ -159,6 +159,13 @@ Status StateStore::Load() {
   return file.status();
 }
 
+Result<std::string> StateStore::SetAside(const std::string& suffix) {
+  const std::string kept = path() + ".corrupt-" + suffix;
+  if (rename(path().c_str(), kept.c_str()) != 0)
+    return Status::Error("cannot rename " + path() + " to " + kept + ": " + std::strerror(errno));
+  return kept;
+}
+
 Status StateStore::Reload() {
   auto file = ReadFile(/*corrupt_is_empty=*/false);
   if (!file) return file.status();

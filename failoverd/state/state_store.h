@@ -86,6 +86,13 @@ class StateStore {
   // acts on names (the daemon renames) decides again before acting.
   std::vector<NameConflict> TakeConflicts() { return std::exchange(conflicts_, {}); }
 
+  // After a Load() that failed on a file that is there (not JSON, the wrong shape, a
+  // FIFO or a directory in its place, unreadable): renames it to
+  // state.json.corrupt-SUFFIX, so that it is kept for whoever recovers from it and the
+  // next save writes a new file beside it. The path it was kept as; an error when the
+  // rename failed (then saves fail too, and say why).
+  Result<std::string> SetAside(const std::string& suffix);
+
   std::string path() const { return state_dir_ + "/state.json"; }
   std::string lock_path() const { return state_dir_ + "/state.lock"; }
 

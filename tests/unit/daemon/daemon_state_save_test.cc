@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/runtime/atomic_file.h"
 #include "fakes/daemon_test_base.h"
@@ -87,6 +89,54 @@ TEST_F(StateSaveTest, AnUnwritableStateDirectoryIsRetriedToo) {
   loop_.RunDueTimers();
   EXPECT_TRUE(daemon_->StatusJson()["state"]["saved"].get<bool>());
   EXPECT_NE(StateText().find("\"overrides\""), std::string::npos) << "the detach survives a restart now";
+}
+
+// Issue 16, point 3: a state.json that cannot be read is kept aside, not overwritten.
+class UnreadableStateTest : public testing::DaemonTestBase {
+ protected:
+  std::unique_ptr<Daemon> Start() {
+    kernel_.AddNic("ens1", kMacA);
+    auto policy = testing::VethPolicy({testing::ActiveBackup("eth0", {kMacA}, "192.0.2.9/24")});
+    policy.daemon.state_dir = state_dir_;
+    auto daemon = std::make_unique<Daemon>(policy, "machine", clock_, loop_, kernel_, firewall_);
+    EXPECT_TRUE(daemon->Start());
+    return daemon;
+  }
+  std::vector<std::string> SetAside() const {
+    std::vector<std::string> kept;
+    for (const auto& entry : std::filesystem::directory_iterator(state_dir_))
+      if (entry.path().filename().string().starts_with("state.json.corrupt-")) kept.push_back(entry.path());
+    return kept;
+  }
+};
+
+TEST_F(UnreadableStateTest, ACorruptFileIsKeptAsideAndSaidSo) {
+  ASSERT_TRUE(WriteFileAtomically(state_dir_ + "/state.json", "{\"nics\": {\"02:00:00:00:01:01\": {\"na"));
+  auto daemon = Start();
+  const auto kept = SetAside();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(ReadWholeFile(kept[0]).value(), "{\"nics\": {\"02:00:00:00:01:01\": {\"na") << "kept as it was";
+  const nlohmann::json status = daemon->StatusJson();
+  ASSERT_TRUE(status["state"]["at_start"].is_string());
+  EXPECT_NE(status["state"]["at_start"].get<std::string>().find("kept as " + kept[0]), std::string::npos);
+  EXPECT_NE(daemon->events().ToJson().dump().find("state.json could not be read"), std::string::npos);
+  // The daemon saves a new state.json beside it.
+  EXPECT_NE(ReadWholeFile(state_dir_ + "/state.json").value().find("hweth0"), std::string::npos);
+}
+
+TEST_F(UnreadableStateTest, ADirectoryInItsPlaceIsMovedAsideSoThatSavesWork) {
+  ASSERT_TRUE(std::filesystem::create_directory(state_dir_ + "/state.json"));
+  auto daemon = Start();
+  ASSERT_EQ(SetAside().size(), 1u);
+  EXPECT_TRUE(std::filesystem::is_directory(SetAside()[0]));
+  EXPECT_TRUE(daemon->StatusJson()["state"]["saved"].get<bool>());
+  EXPECT_TRUE(std::filesystem::is_regular_file(state_dir_ + "/state.json"));
+}
+
+TEST_F(UnreadableStateTest, AMissingFileIsNothingToSetAside) {
+  auto daemon = Start();
+  EXPECT_TRUE(SetAside().empty());
+  EXPECT_TRUE(daemon->StatusJson()["state"]["at_start"].is_null());
 }
 
 }  // namespace
