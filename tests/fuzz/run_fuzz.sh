@@ -23,15 +23,17 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 # Share of FUZZ_SECONDS (in sixtieths) and largest input of each target. frames and the
 # two parsers with the most structure get the most time; uevent's code is a few lines.
-declare -A share=([frames]=20 [policy]=15 [netlink]=15 [zone]=6 [uevent]=4)
+declare -A share=([frames]=16 [policy]=13 [netlink]=13 [zone]=6 [uevent]=4 [control]=4 [state]=4)
 declare -A max_len=(
   [frames]=9216    # a jumbo frame; the probe's receive buffer is 16 KiB
   [policy]=8192    # the shipped examples are under 4 KiB
   [netlink]=16384  # a few messages of a dump datagram (the kernel's are up to 32 KiB)
   [zone]=4096
   [uevent]=2048    # the kernel's UEVENT_BUFFER_SIZE
+  [control]=4200   # a request line is at most 4096 bytes
+  [state]=16384    # a few hundred NICs; the daemon reads up to 16 MiB
 )
-all_targets=(frames policy netlink zone uevent)
+all_targets=(frames policy netlink zone uevent control state)
 
 build_step=1
 run_step=1
@@ -40,7 +42,7 @@ for arg in "$@"; do
   case $arg in
     --build-only) run_step=0 ;;
     --no-build) build_step=0 ;;
-    frames | policy | netlink | zone | uevent) targets+=("$arg") ;;
+    frames | policy | netlink | zone | uevent | control | state) targets+=("$arg") ;;
     *) echo "run_fuzz: unknown argument '$arg' (targets: ${all_targets[*]})" >&2; exit 2 ;;
   esac
 done
