@@ -14,9 +14,9 @@
 #
 # Everything happens inside namespaces this script creates, never in the machine's own
 # network namespace, and they are all deleted on exit.
-#   sudo scripts/lab.sh
-#   sudo LAB_ROUNDS=10 scripts/lab.sh
-#   sudo LAB_NO_BUILD=1 FAILOVERD_BIN=... FAILOVERCTL_BIN=... scripts/lab.sh   # use existing binaries
+#   scripts/lab.sh
+#   LAB_ROUNDS=10 scripts/lab.sh
+#   LAB_NO_BUILD=1 FAILOVERD_BIN=... FAILOVERCTL_BIN=... scripts/lab.sh   # use existing binaries
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)

@@ -2,8 +2,8 @@
 # README command 2: build with AddressSanitizer + UndefinedBehaviorSanitizer and run every
 # test: the unit tests (no kernel, no root) and the kernel tests (the real daemon in
 # private network namespaces; root). Exits non-zero if anything failed.
-#   sudo scripts/test.sh              # everything
-#   sudo scripts/test.sh -L unit      # extra arguments go to ctest
+#   scripts/test.sh              # everything
+#   scripts/test.sh -L unit      # extra arguments go to ctest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
