@@ -12,9 +12,9 @@ namespace {
 
 using failoverd::testing::ActiveBackup;
 using failoverd::testing::VethPolicy;
+using failoverd::testing::kMacA;
+using failoverd::testing::kMacB;
 
-constexpr const char* kMacA = "02:00:00:00:01:01";
-constexpr const char* kMacB = "02:00:00:00:01:02";
 constexpr const char* kMacSpare = "02:00:00:00:09:09";
 constexpr const char* kMacOther = "02:00:00:00:07:07";
 

@@ -10,9 +10,8 @@ namespace {
 
 using failoverd::testing::ActiveBackup;
 using failoverd::testing::VethPolicy;
-
-constexpr const char* kMacA = "02:00:00:00:01:01";
-constexpr const char* kMacB = "02:00:00:00:01:02";
+using failoverd::testing::kMacA;
+using failoverd::testing::kMacB;
 
 class PlanTest : public ::testing::Test {
  protected:

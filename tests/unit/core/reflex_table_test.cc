@@ -14,10 +14,9 @@ namespace {
 
 using failoverd::testing::ActiveBackup;
 using failoverd::testing::VethPolicy;
-
-constexpr const char* kMacA = "02:00:00:00:01:01";
-constexpr const char* kMacB = "02:00:00:00:01:02";
-constexpr const char* kMacC = "02:00:00:00:01:03";
+using failoverd::testing::kMacA;
+using failoverd::testing::kMacB;
+using failoverd::testing::kMacC;
 
 class ReflexTableTest : public ::testing::Test {
  protected:

@@ -14,9 +14,9 @@ namespace {
 
 using testing::ActiveBackup;
 using testing::VethPolicy;
+using testing::kMacA;
+using testing::kMacB;
 
-constexpr const char* kMacA = "02:00:00:00:01:01";
-constexpr const char* kMacB = "02:00:00:00:01:02";
 constexpr const char* kMacWan = "02:00:00:00:02:01";
 
 class DaemonAdminTest : public testing::DaemonTestBase {

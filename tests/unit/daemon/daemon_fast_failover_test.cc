@@ -14,9 +14,8 @@ namespace {
 
 using testing::ActiveBackup;
 using testing::VethPolicy;
-
-constexpr const char* kMacA = "02:00:00:00:01:01";
-constexpr const char* kMacB = "02:00:00:00:01:02";
+using testing::kMacA;
+using testing::kMacB;
 
 class DaemonFastFailoverTest : public testing::DaemonTestBase {
  protected:

@@ -12,7 +12,8 @@
 namespace failoverd {
 namespace {
 
-constexpr const char* kMacA = "02:00:00:00:01:01";
+using failoverd::testing::kMacA;
+
 constexpr const char* kMacLive = "02:00:00:00:09:09";
 
 class LeftAloneTest : public testing::DaemonTestBase {

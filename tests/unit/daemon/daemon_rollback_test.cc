@@ -9,13 +9,14 @@
 #include "failoverd/daemon/daemon.h"
 #include "failoverd/runtime/atomic_file.h"
 #include "fakes/daemon_test_base.h"
+#include "fakes/test_policy.h"
 #include "policy/policy_parser.h"
 
 namespace failoverd {
 namespace {
 
-constexpr const char* kMacA = "02:00:00:00:01:01";
-constexpr const char* kMacB = "02:00:00:00:01:02";
+using failoverd::testing::kMacA;
+using failoverd::testing::kMacB;
 
 // Policy A: eth0 (lan, ports [A, B], failback never, an address and a gateway) and
 // eth1 (external, port W).

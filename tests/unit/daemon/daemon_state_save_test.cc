@@ -17,8 +17,8 @@
 namespace failoverd {
 namespace {
 
-constexpr const char* kMacA = "02:00:00:00:01:01";
-constexpr const char* kMacB = "02:00:00:00:01:02";
+using failoverd::testing::kMacA;
+using failoverd::testing::kMacB;
 
 class StateSaveTest : public testing::DaemonTestBase {
  protected:

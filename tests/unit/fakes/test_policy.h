@@ -8,6 +8,11 @@
 
 namespace failoverd::testing {
 
+// The MACs of the first NICs of a test: one spelling for every test that needs them.
+inline constexpr const char* kMacA = "02:00:00:00:01:01";
+inline constexpr const char* kMacB = "02:00:00:00:01:02";
+inline constexpr const char* kMacC = "02:00:00:00:01:03";
+
 inline policy::NicSelector MacPort(const std::string& mac) {
   return {policy::NicSelector::Kind::kMac, mac, {}};
 }
