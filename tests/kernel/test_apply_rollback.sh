@@ -252,9 +252,7 @@ ok "B in effect; lan.nft edited again"
 main_pid=$(lab_daemon_main_pid)
 kill -KILL "$main_pid"
 poll_until 10 lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon survived kill -9"
-LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
-keep=(); for p in "${LAB_PIDS[@]}"; do [[ "$p" == "$LAB_DAEMON_PID" ]] || keep+=("$p"); done; LAB_PIDS=("${keep[@]}")
-LAB_DAEMON_PID=""
+lab_daemon_reap
 ok "daemon killed with SIGKILL inside the window (status $LAB_DAEMON_RC)"
 b_in_kernel() {
   link_exists eth2 && link_gone eth1 && [[ "$(lab_ports_of server eth0)" == "$n2" ]] && default_via 192.0.2.254

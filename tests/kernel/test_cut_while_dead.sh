@@ -26,9 +26,7 @@ port_of_eth0_is() { [[ "$(lab_ports_of server eth0 | tr -d '\n')" == "$1" ]]; }
 main_pid=$(lab_daemon_main_pid)
 kill -KILL "$main_pid"
 poll_until 10 lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon survived SIGKILL"
-wait "$LAB_DAEMON_PID" 2>/dev/null || true
-keep=(); for p in "${LAB_PIDS[@]}"; do [[ "$p" == "$LAB_DAEMON_PID" ]] || keep+=("$p"); done; LAB_PIDS=("${keep[@]}")
-LAB_DAEMON_PID=""
+lab_daemon_reap
 
 # Every change to eth0's ports from the cut on, as the kernel reports them: the monitor
 # counts as listening once it has shown a change of lo's MTU made for it.

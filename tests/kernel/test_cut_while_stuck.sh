@@ -35,9 +35,7 @@ poll_until 10 lab_pid_gone "$main_pid" || fail "the frozen daemon was not killed
 grep -q "failoverd (pid $main_pid) has given no sign of progress for 10 s: killed" "$LAB_DAEMON_LOG" ||
   fail "the reflex does not say why it killed the daemon"
 ok "the reflex killed the frozen daemon (pid $main_pid) and said why"
-wait "$LAB_DAEMON_PID" 2>/dev/null || true
-keep=(); for p in "${LAB_PIDS[@]}"; do [[ "$p" == "$LAB_DAEMON_PID" ]] || keep+=("$p"); done; LAB_PIDS=("${keep[@]}")
-LAB_DAEMON_PID=""
+lab_daemon_reap
 wait_until 10 lab_ping_ok peer 192.0.2.9
 ok "the peer reaches 192.0.2.9 through $n2"
 

@@ -492,9 +492,7 @@ ok "state.json records the pending apply and the previous policy"
 main_pid=$(lab_daemon_main_pid)
 kill -KILL "$main_pid"
 poll_until 10 lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon survived kill -9"
-LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
-keep=(); for p in "${LAB_PIDS[@]}"; do [[ "$p" == "$LAB_DAEMON_PID" ]] || keep+=("$p"); done; LAB_PIDS=("${keep[@]}")
-LAB_DAEMON_PID=""
+lab_daemon_reap
 ok "daemon killed with SIGKILL (status $LAB_DAEMON_RC); br-apply still there: $(link_exists br-apply && echo yes || echo no)"
 assert_cmd "the policy file still has $A2's content before the restart" cmp -s "$A2" "$P"
 lab_daemon_start server "$P"

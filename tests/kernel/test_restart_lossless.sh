@@ -88,9 +88,7 @@ t2=$(now_s)
 main_pid=$(lab_daemon_main_pid)
 kill -KILL "$main_pid"
 poll_until 10 lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon survived SIGKILL"
-LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
-keep=(); for p in "${LAB_PIDS[@]}"; do [[ "$p" == "$LAB_DAEMON_PID" ]] || keep+=("$p"); done; LAB_PIDS=("${keep[@]}")
-LAB_DAEMON_PID=""
+lab_daemon_reap
 ok "daemon killed with SIGKILL (status $LAB_DAEMON_RC)"
 lab_daemon_start server "$T/policy.toml"
 wait_until 10 settled

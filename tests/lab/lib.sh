@@ -422,6 +422,16 @@ lab_daemon_main_pid() {
 }
 
 # SIGTERM to the daemon, wait (20 s) for it to exit; fails unless it exits with status 0.
+# After the daemon has ended (killed, or exited by itself): its status in LAB_DAEMON_RC,
+# and it is forgotten, so that a new one may start and the cleanup does not wait for it.
+lab_daemon_reap() {
+  LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" 2>/dev/null || LAB_DAEMON_RC=$?
+  local keep=() p
+  for p in "${LAB_PIDS[@]}"; do [[ "$p" == "$LAB_DAEMON_PID" ]] || keep+=("$p"); done
+  LAB_PIDS=("${keep[@]}")
+  LAB_DAEMON_PID=""
+}
+
 lab_daemon_stop() {
   [[ -n "$LAB_DAEMON_PID" ]] || return 0
   local main; main=$(lab_daemon_main_pid)
