@@ -56,9 +56,19 @@ void Daemon::SetAsideUnreadableState(const std::string& problem) {
   events_.Add(clock_.WallNow(), "error", state_note_);
 }
 
+void Daemon::KeepNewerState(const std::string& problem) {
+  state_note_ = problem + "; names and overrides start from what the kernel shows, and nothing is saved "
+                "until a newer failoverd runs or the file is moved away";
+  log_->error("{}", state_note_);
+  events_.Add(clock_.WallNow(), "error", state_note_);
+}
+
 Status Daemon::Start() {
   const MonoTime started = clock_.Now();
-  if (Status loaded = state_.Load(); !loaded) SetAsideUnreadableState(loaded.message());
+  if (Status loaded = state_.Load(); !loaded) {
+    if (state_.written_by_newer()) KeepNewerState(loaded.message());
+    else SetAsideUnreadableState(loaded.message());
+  }
   if (startup_restore_) PrepareExactRestore(startup_restore_->recorded);
   overrides_ = OverridesFromJson(state_.Section("overrides"));
   UndoIsolatesLeftPending();

@@ -205,6 +205,9 @@ class Daemon {
   // Start: state.json is there but could not be read; it is kept aside, and said so
   // in the log, events and status.
   void SetAsideUnreadableState(const std::string& problem);
+  // Start: state.json was written by a newer failoverd; it is left as it is (a
+  // downgrade must not lose what the newer one knew), and said so.
+  void KeepNewerState(const std::string& problem);
   // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
   firewall::TableSpec CurrentTable() const;
   // Installs, replaces or removes the zones of [[interface]]s to match the policy.

@@ -17,8 +17,6 @@ namespace failoverd {
 
 namespace {
 
-constexpr int kVersion = 1;
-
 Status Errno(const std::string& what) { return Status::Error(what + ": " + strerror(errno)); }
 
 Status MakeDirs(const std::string& dir) {
@@ -87,7 +85,8 @@ bool IsReservedKey(const std::string& key) { return key == "version" || key == "
 
 StateStore::StateStore(std::string state_dir) : state_dir_(std::move(state_dir)) {}
 
-Result<nlohmann::json> StateStore::ReadFile(bool corrupt_is_empty) const {
+Result<nlohmann::json> StateStore::ReadFile(bool corrupt_is_empty) {
+  newer_format_ = 0;
   // Never blocks (a FIFO in its place is refused before a byte is read) and never reads
   // more than a state file can be.
   auto read = ReadRegularFile(path(), kMaxStateFileBytes);
@@ -101,6 +100,16 @@ Result<nlohmann::json> StateStore::ReadFile(bool corrupt_is_empty) const {
   std::string problem;
   if (doc.is_discarded() || !doc.is_object()) problem = "not valid JSON";
   else if (doc.contains("nics") && !doc["nics"].is_object()) problem = "'nics' is not an object";
+  else if (doc.contains("version") && (!doc["version"].is_number_integer() || doc["version"].get<int64_t>() < 1))
+    problem = "'version' is not a format number";
+  if (problem.empty() && doc.contains("version") && doc["version"].get<int64_t>() > kFormat) {
+    // A newer failoverd wrote it (a downgrade): what it holds may mean something else
+    // now, so nothing is read from it, and it is never replaced or set aside.
+    newer_format_ = doc["version"].get<int64_t>();
+    return Status::Error(path() + " has format " + std::to_string(newer_format_) +
+                         ", written by a newer failoverd; this one reads format " + std::to_string(kFormat) +
+                         " and leaves the file as it is");
+  }
   if (!problem.empty()) {
     if (corrupt_is_empty) return nlohmann::json::object();
     return Status::Error(path() + ": " + problem);
@@ -183,7 +192,7 @@ Status StateStore::WriteLocked() {
 }
 
 Status StateStore::WriteDoc() {
-  doc_["version"] = kVersion;
+  doc_["version"] = kFormat;
   // Text that is not UTF-8 (a file name given to `apply`, a link name: the kernel takes
   // any bytes) is written with U+FFFD in its place: a strict dump would throw, and an
   // exception here ended the daemon at its next save.

@@ -17,6 +17,7 @@
 // Owned by one component (the daemon, the helper); not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -32,6 +33,12 @@ namespace failoverd {
 
 class StateStore {
  public:
+  // The format of state.json this failoverd writes, in its "version" key. A file
+  // without the key is read as this format (none was ever written without it). A
+  // change to the meaning of what is there bumps it, and Load() then migrates older
+  // files; there has been no such change yet. A file of a newer format is refused
+  // (see written_by_newer()).
+  static constexpr int64_t kFormat = 1;
   // A name this store had set for `identity` that state.json meanwhile gave to
   // `holder` (the udev helper named that NIC first). The file's holder keeps it.
   struct NameConflict {
@@ -93,6 +100,11 @@ class StateStore {
   // rename failed (then saves fail too, and say why).
   Result<std::string> SetAside(const std::string& suffix);
 
+  // After a Load(), Reload(), Save() or Update() that failed because state.json has a
+  // newer format than kFormat (a downgraded failoverd): that format. Such a file is
+  // neither read nor written nor set aside: every save fails, saying why. 0 otherwise.
+  int64_t written_by_newer() const { return newer_format_; }
+
   std::string path() const { return state_dir_ + "/state.json"; }
   std::string lock_path() const { return state_dir_ + "/state.lock"; }
 
@@ -104,7 +116,8 @@ class StateStore {
  private:
   // The file as it is now: a missing file is an empty object. `corrupt_is_empty`:
   // an unreadable document (not JSON, 'nics' not an object) counts as empty too.
-  Result<nlohmann::json> ReadFile(bool corrupt_is_empty) const;
+  // A file of a newer format is an error whatever `corrupt_is_empty` says.
+  Result<nlohmann::json> ReadFile(bool corrupt_is_empty);
   // Puts the unsaved changes on top of `doc` (names in conflict are dropped from
   // them and recorded) and makes the result this store's view.
   void Rebase(nlohmann::json doc);
@@ -124,6 +137,7 @@ class StateStore {
   std::map<MacAddress, std::string> my_networks_;
   std::map<std::string, nlohmann::json> my_sections_;
   std::vector<NameConflict> conflicts_;
+  int64_t newer_format_ = 0;
 };
 
 }  // namespace failoverd

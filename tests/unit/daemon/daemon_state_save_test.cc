@@ -133,6 +133,20 @@ TEST_F(UnreadableStateTest, ADirectoryInItsPlaceIsMovedAsideSoThatSavesWork) {
   EXPECT_TRUE(std::filesystem::is_regular_file(state_dir_ + "/state.json"));
 }
 
+TEST_F(UnreadableStateTest, AFileOfANewerFormatIsLeftAsItIsAndSaidSo) {
+  const std::string newer = R"({"version": 9, "nics": {}})";
+  ASSERT_TRUE(WriteFileAtomically(state_dir_ + "/state.json", newer));
+  auto daemon = Start();
+  EXPECT_TRUE(SetAside().empty()) << "not corrupt: kept where a newer failoverd finds it";
+  EXPECT_EQ(ReadWholeFile(state_dir_ + "/state.json").value(), newer);
+  const nlohmann::json status = daemon->StatusJson();
+  ASSERT_TRUE(status["state"]["at_start"].is_string());
+  EXPECT_NE(status["state"]["at_start"].get<std::string>().find("has format 9, written by a newer failoverd"),
+            std::string::npos);
+  EXPECT_FALSE(status["state"]["saved"].get<bool>()) << "the names it gave are not saved, and status says so";
+  EXPECT_NE(daemon->events().ToJson().dump().find("written by a newer failoverd"), std::string::npos);
+}
+
 TEST_F(UnreadableStateTest, AMissingFileIsNothingToSetAside) {
   auto daemon = Start();
   EXPECT_TRUE(SetAside().empty());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -41,6 +42,55 @@ TEST_F(StateStoreTest, MissingFileIsEmptyAndCorruptFileIsAnError) {
   EXPECT_FALSE(store.Load());
   WriteRaw(R"({"version": 1, "nics": []})");
   EXPECT_FALSE(store.Load());
+}
+
+// Issue 16, point 3: the format version.
+TEST_F(StateStoreTest, AFileWithoutAVersionIsReadAsTheCurrentFormatAndGetsOneWhenSaved) {
+  WriteRaw(R"({"nics": {"02:00:00:00:00:0a": {"name": "hweth3"}}})");
+  StateStore store(dir_.path());
+  ASSERT_TRUE(store.Load());
+  EXPECT_EQ(store.names().at(kA), "hweth3");
+  EXPECT_TRUE(store.SetNetwork(kA, "eth0"));
+  ASSERT_TRUE(store.Save());
+  EXPECT_EQ(ReadJson()["version"], 1);
+  EXPECT_EQ(ReadJson()["nics"]["02:00:00:00:00:0a"]["name"], "hweth3");
+}
+
+TEST_F(StateStoreTest, AVersionThatIsNoFormatNumberIsCorrupt) {
+  StateStore store(dir_.path());
+  for (const char* version : {R"("1")", "0", "-3", "1.5", "null", "[]"}) {
+    WriteRaw(std::string(R"({"version": )") + version + R"(, "nics": {}})");
+    const Status loaded = store.Load();
+    ASSERT_FALSE(loaded) << version;
+    EXPECT_NE(loaded.message().find("'version' is not a format number"), std::string::npos) << loaded.message();
+    EXPECT_EQ(store.written_by_newer(), 0) << version;
+  }
+}
+
+TEST_F(StateStoreTest, AFileOfANewerFormatIsRefusedAndNeverWritten) {
+  const std::string newer = R"({"version": 2, "nics": {"02:00:00:00:00:0a": {"name": "hweth3"}}, "x": 1})";
+  WriteRaw(newer);
+  StateStore store(dir_.path());
+  const Status loaded = store.Load();
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.message(), File() + " has format 2, written by a newer failoverd; this one reads format 1 "
+                                       "and leaves the file as it is");
+  EXPECT_EQ(store.written_by_newer(), 2);
+  EXPECT_TRUE(store.names().empty()) << "nothing is read from it";
+  // A save (which replaces a corrupt file) and an update both refuse it, and leave it.
+  EXPECT_TRUE(store.SetName(kA, "hweth0"));
+  const Status saved = store.Save();
+  EXPECT_FALSE(saved);
+  EXPECT_NE(saved.message().find("has format 2"), std::string::npos) << saved.message();
+  bool changed = false;
+  EXPECT_FALSE(store.Update([&](StateStore&) { changed = true; }));
+  EXPECT_FALSE(changed);
+  std::ifstream in(File());
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), newer);
+  // Once a newer failoverd is gone and the file is of a format it reads, all is as before.
+  WriteRaw(R"({"version": 1, "nics": {}})");
+  EXPECT_TRUE(store.Load());
+  EXPECT_EQ(store.written_by_newer(), 0);
 }
 
 TEST_F(StateStoreTest, SavesNamesAndNetworksAndReadsThemBack) {
