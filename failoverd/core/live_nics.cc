@@ -20,7 +20,7 @@ bool HasServiceName(const std::string& name, const std::string& prefix) {
 bool InFailoverdsHands(const policy::Policy& policy, const ObservedState& observed, const LinkInfo& link) {
   if (HasServiceName(link.name, policy.nics.prefix)) return true;
   const LinkInfo* master = link.master ? observed.Find(link.master) : nullptr;
-  return master && master->is_bridge() && policy.FindBridge(master->name);
+  return master && master->is_own_bridge() && policy.FindBridge(master->name);
 }
 
 std::map<int, std::string> JudgeLiveNics(const policy::Policy& policy, const ObservedState& observed,
@@ -32,6 +32,12 @@ std::map<int, std::string> JudgeLiveNics(const policy::Policy& policy, const Obs
     if (!link || !IsManagedNic(policy.nics, *link) || converting.count(ifindex) ||
         InFailoverdsHands(policy, observed, *link))
       continue;
+    // A port of someone else's bridge that has a policy bridge's name carries that bridge.
+    if (const LinkInfo* master = link->master ? observed.Find(link->master) : nullptr;
+        master && master->is_bridge() && !master->is_own_bridge() && policy.FindBridge(master->name)) {
+      left_alone[ifindex] = "left alone: a port of bridge " + master->name + ", which failoverd did not make";
+      continue;
+    }
     auto config = configs.find(ifindex);
     if (config == configs.end() || config->second.empty()) continue;
     left_alone[ifindex] = LeftAloneReason(link->name, config->second);

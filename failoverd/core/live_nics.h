@@ -17,13 +17,14 @@
 namespace failoverd::core {
 
 // Whether failoverd already has `link`: it carries a service name (PREFIX + digits)
-// or is a port of one of the policy's bridges. Such a NIC is never judged live (an
+// or is a port of one of the policy's bridges that failoverd made. Such a NIC is never judged live (an
 // address on it is failoverd's to strip).
 bool InFailoverdsHands(const policy::Policy& policy, const ObservedState& observed, const LinkInfo& link);
 
 // The NICs among `candidates` to leave alone, with the reason shown in status:
 // managed by [nics], not in failoverd's hands, not being converted, and carrying a
-// LiveConfig in `configs`.
+// LiveConfig in `configs` or a port of a bridge with a policy bridge's name that
+// failoverd did not make.
 std::map<int, std::string> JudgeLiveNics(const policy::Policy& policy, const ObservedState& observed,
                                          const std::map<int, LiveConfig>& configs, const std::set<int>& candidates,
                                          const std::set<int>& converting);

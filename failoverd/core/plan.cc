@@ -118,6 +118,23 @@ class Planner {
     }
   }
 
+  // What differs between failoverd's bridge `link` and `spec`, as "mac A -> B, stp on
+  // -> off"; "" when it is as the policy says. A zero MAC in `spec` follows the ports.
+  static std::string DifferencesFrom(const LinkInfo& link, const BridgeSpec& spec) {
+    std::string out;
+    auto add = [&out](const std::string& text) { out += (out.empty() ? "" : ", ") + text; };
+    if (!spec.mac.IsZero() && link.mac != spec.mac) add("mac " + link.mac.ToString() + " -> " + spec.mac.ToString());
+    if (const auto& kernel = link.bridge_settings) {
+      if (kernel->stp != spec.stp)
+        add(std::string("stp ") + (kernel->stp ? "on" : "off") + " -> " + (spec.stp ? "on" : "off"));
+      if (kernel->forward_delay_cs != spec.forward_delay_s * kUserHz)
+        add("forward delay " + std::to_string(kernel->forward_delay_cs / kUserHz) + " -> " +
+            std::to_string(spec.forward_delay_s) + " s");
+    }
+    if (link.alias != kOwnerMark) add("marked as failoverd's");
+    return out;
+  }
+
   static std::string TempName(int ifindex) { return "fodtmp" + std::to_string(ifindex); }
 
   void PlanNics() {
@@ -168,6 +185,13 @@ class Planner {
       plan_.blocked[name] = "the name " + name + " is held by a link failoverd does not manage";
       return step;
     }
+    if (link && !IsOwnBridge(*link, progress_)) {
+      plan_.blocked[name] = "bridge " + name + " was not made by failoverd (it lacks the alias '" +
+                            std::string(kOwnerMark) + "'): left as it is, with its MAC, addresses and ports; " +
+                            "delete it, or hand it over with `ip link set " + name + " alias " +
+                            std::string(kOwnerMark) + "`";
+      return step;
+    }
     const BridgeSpec spec{name, bridge.mac, bridge.policy->stp, bridge.policy->forward_delay_s};
     if (!link) {
       Action create;
@@ -177,13 +201,17 @@ class Planner {
       create.reason = "required by the policy";
       plan_.actions.push_back(create);
     }
-    if (link && progress_.bridges_to_update.count(name)) {
-      Action update;
-      update.type = Action::Type::kUpdateBridge;
-      update.bridge = name;
-      update.spec = spec;
-      update.reason = "changed in the policy";
-      plan_.actions.push_back(update);
+    if (link) {
+      std::string differences = DifferencesFrom(*link, spec);
+      if (!differences.empty() || progress_.bridges_to_update.count(name)) {
+        Action update;
+        update.type = Action::Type::kUpdateBridge;
+        update.bridge = name;
+        update.spec = spec;
+        update.reason = progress_.bridges_to_update.count(name) ? "changed in the policy" : "not as the policy says";
+        if (!differences.empty()) update.reason += ": " + differences;
+        plan_.actions.push_back(update);
+      }
     }
     return {&bridge, link, true};
   }
@@ -234,6 +262,7 @@ class Planner {
       if (policy_.FindBridge(name)) continue;  // back in the policy: kept
       const LinkInfo* link = observed_.FindByName(name);
       const bool exists = link && link->is_bridge();
+      if (exists && !IsOwnBridge(*link, progress_)) continue;  // someone else's now: never deleted
       if (!exists && !progress_.zoned_bridges.count(name)) continue;
       Add(Action::Type::kDeleteBridge, exists ? link->ifindex : 0, "", name, "no longer in the policy");
     }
@@ -271,6 +300,25 @@ class Planner {
 };
 
 }  // namespace
+
+bool IsOwnBridge(const LinkInfo& link, const Progress& progress) {
+  return link.is_own_bridge() || (link.is_bridge() && progress.unmarked_own_bridges.count(link.name) > 0);
+}
+
+std::set<std::string> OwnedAtStart(const policy::Policy& policy, const ObservedState& observed,
+                                   const std::set<std::string>& made_before_marks, const std::set<std::string>& listed) {
+  std::set<int> with_ports;
+  for (const auto& [ifindex, link] : observed.links())
+    if (link.master) with_ports.insert(link.master);
+  std::set<std::string> owned;
+  for (const auto& bridge : policy.bridges) {
+    const LinkInfo* link = observed.FindByName(bridge.name);
+    if (!link || !link->is_bridge() || link->is_own_bridge()) continue;
+    const bool empty = !link->admin_up && !with_ports.count(link->ifindex);
+    if (made_before_marks.count(bridge.name) || (listed.count(bridge.name) && empty)) owned.insert(bridge.name);
+  }
+  return owned;
+}
 
 Plan MakePlan(const policy::Policy& policy, const Decision& decision, const ObservedState& observed,
               const Progress& progress) {

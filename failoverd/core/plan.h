@@ -30,7 +30,7 @@ struct Action {
     kDetach,        // release the NIC from its bridge (`bridge` = the one it leaves)
     kAttach,        // enslave the NIC to `bridge`
     kAnnounce,      // gratuitous ARP / unsolicited NA out of the NIC for `bridge`
-    kUpdateBridge,  // give existing bridge `bridge` the MAC, STP and forward delay of `spec`
+    kUpdateBridge,  // give existing bridge `bridge` the MAC, STP and forward delay of `spec`, and the mark
     kDeleteBridge,  // delete bridge `bridge` (no longer in the policy) and then its zone
   };
   Type type = Type::kLinkUp;
@@ -57,6 +57,9 @@ struct Progress {
   // Left behind by a reload, until carried out:
   std::set<std::string> bridges_to_update;  // existing bridges whose MAC, STP or forward delay changed
   std::set<std::string> retired_bridges;    // bridges failoverd made that the policy no longer has
+  // Bridges without failoverd's mark that are its own all the same (OwnedAtStart): the
+  // update that brings them to the policy marks them.
+  std::set<std::string> unmarked_own_bridges;
   // Addresses and default routes the previous policy put on a bridge and the new one does not.
   std::map<std::string, std::vector<IpPrefix>> stale_addresses;
   std::map<std::string, IpAddress> stale_gateways;
@@ -69,6 +72,19 @@ struct Plan {
   std::map<std::string, std::string> blocked;
   bool empty() const { return actions.empty(); }
 };
+
+// Whether failoverd may change the bridge `link` (a bridge with a policy bridge's
+// name): it carries failoverd's mark, or is one of `progress.unmarked_own_bridges`.
+bool IsOwnBridge(const LinkInfo& link, const Progress& progress);
+
+// Bridges that lack failoverd's mark at start and are failoverd's all the same:
+// - `made_before_marks`: listed by a failoverd older than the marks (state.json format 1);
+// - `listed`: in state.json's bridges, and still down with no port — a bridge failoverd
+//   created and died before marking (between two netlink messages). Such a bridge
+//   carries nothing, so taking it cannot cut anyone off.
+// Any other unmarked bridge with a policy bridge's name is someone else's.
+std::set<std::string> OwnedAtStart(const policy::Policy& policy, const ObservedState& observed,
+                                   const std::set<std::string>& made_before_marks, const std::set<std::string>& listed);
 
 Plan MakePlan(const policy::Policy& policy, const Decision& decision,
               const ObservedState& observed, const Progress& progress);

@@ -63,6 +63,15 @@ void Daemon::KeepNewerState(const std::string& problem) {
   events_.Add(clock_.WallNow(), "error", state_note_);
 }
 
+void Daemon::TakeBackUnmarkedBridges() {
+  progress_.unmarked_own_bridges = core::OwnedAtStart(policy_, observed_, StringsOf(state_.Section(StateStore::kMadeBeforeMarks)),
+                                                      StringsOf(state_.Section("bridges")));
+  for (const auto& name : progress_.unmarked_own_bridges)
+    log_->warn("{}: bridge without failoverd's mark, made by failoverd (an older one, or one that stopped before "
+               "marking it): taken back and marked",
+               name);
+}
+
 Status Daemon::Start() {
   const MonoTime started = clock_.Now();
   if (Status loaded = state_.Load(); !loaded) {
@@ -81,6 +90,7 @@ Status Daemon::Start() {
   auto links = kernel_.DumpLinks();
   if (!links) return Status::Error("cannot read links: " + links.message());
   observed_.ReplaceAll(*links, clock_.Now(), /*initial=*/true);
+  TakeBackUnmarkedBridges();
   std::set<int> all;
   for (const auto& [ifindex, link] : observed_.links()) all.insert(ifindex);
   live_nics_.Judge(policy_, observed_, std::move(all));
@@ -92,7 +102,7 @@ Status Daemon::Start() {
   std::vector<firewall::BridgeZone> adopted;
   for (const auto& bridge : policy_.bridges) {
     const core::LinkInfo* link = observed_.FindByName(bridge.name);
-    if (!link || !link->is_bridge()) continue;
+    if (!link || !link->is_bridge() || !core::IsOwnBridge(*link, progress_)) continue;
     auto zone = ZoneOf(bridge, policy_.daemon.zones_dir, executor_.pinned_zones());
     if (!zone) {
       progress_.bridge_errors[bridge.name] = "firewall zone not installed: " + zone.message();
@@ -278,6 +288,11 @@ firewall::TableSpec Daemon::CurrentTable() const {
   for (const auto& bridge : policy_.bridges) governed.insert(bridge.name);
   // Bridges still to be deleted stay closed until they are gone.
   governed.insert(progress_.retired_bridges.begin(), progress_.retired_bridges.end());
+  // Someone else's bridge that has one of these names is not failoverd's to close.
+  std::erase_if(governed, [this](const std::string& name) {
+    const core::LinkInfo* link = observed_.FindByName(name);
+    return link && link->is_bridge() && !core::IsOwnBridge(*link, progress_);
+  });
   for (const auto& [name, zone] : interface_zones_) governed.insert(name);
   spec.governed.assign(governed.begin(), governed.end());
   for (const std::string& bridge : progress_.zoned_bridges) {
@@ -351,8 +366,10 @@ void Daemon::RecordManagedBridges() {
   for (const auto& bridge : policy_.bridges) managed.insert(bridge.name);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& name : managed) list.push_back(name);
-  if (!state_.SetSection("bridges", list)) return;
-  SaveState();
+  bool changed = state_.SetSection("bridges", list);
+  // Every bridge an older failoverd made carries the mark now: that list has served.
+  if (progress_.unmarked_own_bridges.empty()) changed = state_.SetSection(StateStore::kMadeBeforeMarks, nullptr) || changed;
+  if (changed) SaveState();
 }
 
 bool Daemon::SaveState() { return saver_.Save(); }

@@ -208,6 +208,9 @@ class Daemon {
   // Start: state.json was written by a newer failoverd; it is left as it is (a
   // downgrade must not lose what the newer one knew), and said so.
   void KeepNewerState(const std::string& problem);
+  // Start: which unmarked bridges with policy names are failoverd's all the same
+  // (core::OwnedAtStart), into progress_.unmarked_own_bridges.
+  void TakeBackUnmarkedBridges();
   // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
   firewall::TableSpec CurrentTable() const;
   // Installs, replaces or removes the zones of [[interface]]s to match the policy.

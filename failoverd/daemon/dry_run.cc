@@ -129,6 +129,8 @@ Result<json> Report(const policy::Policy& policy, const MigrateOptions& migrate)
     for (const auto& bridge : managed)
       if (bridge.is_string() && !policy.FindBridge(bridge.get<std::string>()))
         progress.retired_bridges.insert(bridge.get<std::string>());
+  progress.unmarked_own_bridges = core::OwnedAtStart(policy, observed, StringsOf(state.Section(StateStore::kMadeBeforeMarks)),
+                                                     StringsOf(state.Section("bridges")));
   json firewall = json::array();
   firewall.push_back("replace table inet failoverd: the policy's bridges" +
                      std::string(policy.interfaces.empty() ? "" : " and [[interface]]s") +
@@ -137,7 +139,7 @@ Result<json> Report(const policy::Policy& policy, const MigrateOptions& migrate)
   for (const auto& interface : policy.interfaces)
     firewall.push_back("interface " + interface.name + " gets zone '" + interface.zone + "'");
   for (const auto& bridge : policy.bridges)
-    if (const core::LinkInfo* link = observed.FindByName(bridge.name); link && link->is_bridge()) {
+    if (const core::LinkInfo* link = observed.FindByName(bridge.name); link && link->is_bridge() && core::IsOwnBridge(*link, progress)) {
       progress.zoned_bridges.insert(bridge.name);
       firewall.push_back("keep zone '" + bridge.zone + "' of existing bridge " + bridge.name +
                          " in the same transaction");

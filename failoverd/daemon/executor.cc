@@ -147,6 +147,8 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       Status status = kernel_.UpdateBridge(ifindex, action.spec);
       if (status) {
         progress.bridges_to_update.erase(action.bridge);
+        progress.unmarked_own_bridges.erase(action.bridge);  // it carries the mark now
+        log_->info("{}", action.Describe());  // old -> new
         events_.Add(clock_.WallNow(), "bridge", action.Describe());
       }
       return status;

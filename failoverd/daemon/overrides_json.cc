@@ -26,4 +26,12 @@ core::Overrides OverridesFromJson(const nlohmann::json& json) {
   return overrides;
 }
 
+std::set<std::string> StringsOf(const nlohmann::json& list) {
+  std::set<std::string> out;
+  if (list.is_array())
+    for (const auto& item : list)
+      if (item.is_string()) out.insert(item.get<std::string>());
+  return out;
+}
+
 }  // namespace failoverd

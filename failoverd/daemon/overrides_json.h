@@ -3,6 +3,9 @@
 // An entry that cannot be read is skipped; the rest still counts.
 #pragma once
 
+#include <set>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "failoverd/core/decision.h"
@@ -11,5 +14,9 @@ namespace failoverd {
 
 nlohmann::json OverridesToJson(const core::Overrides& overrides);
 core::Overrides OverridesFromJson(const nlohmann::json& json);
+
+// The strings of a list kept in state.json (the bridges failoverd manages, ...);
+// anything else in it is skipped.
+std::set<std::string> StringsOf(const nlohmann::json& list);
 
 }  // namespace failoverd

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 #include <string>
 
 namespace failoverd::kernel {
@@ -28,6 +29,31 @@ int CollectInfoAttribute(const nlattr* attr, void* data) {
   const uint16_t type = mnl_attr_get_type(attr);
   if (type < table->size()) (*table)[type] = attr;
   return MNL_CB_OK;
+}
+
+using BridgeAttributeTable = std::array<const nlattr*, IFLA_BR_MAX + 1>;
+
+int CollectBridgeAttribute(const nlattr* attr, void* data) {
+  auto* table = static_cast<BridgeAttributeTable*>(data);
+  const uint16_t type = mnl_attr_get_type(attr);
+  if (type < table->size()) (*table)[type] = attr;
+  return MNL_CB_OK;
+}
+
+std::optional<uint32_t> AttributeU32(const nlattr* attr) {
+  if (!attr || mnl_attr_get_payload_len(attr) < sizeof(uint32_t)) return std::nullopt;
+  return mnl_attr_get_u32(attr);
+}
+
+// STP and forward delay out of a bridge's IFLA_INFO_DATA; nullopt when either is missing.
+std::optional<core::BridgeSettings> BridgeSettingsOf(const nlattr* data) {
+  BridgeAttributeTable table{};
+  if (!data || mnl_attr_parse_nested(data, CollectBridgeAttribute, &table) < 0) return std::nullopt;
+  const auto stp = AttributeU32(table[IFLA_BR_STP_STATE]);
+  const auto delay = AttributeU32(table[IFLA_BR_FORWARD_DELAY]);
+  if (!stp || !delay) return std::nullopt;
+  // STP state: 0 off, 1 the kernel's, 2 a user-space daemon's: either is on.
+  return core::BridgeSettings{*stp != 0, static_cast<int>(*delay)};
 }
 
 // Kernel strings are NUL-terminated, but never trust a length we did not check.
@@ -74,11 +100,13 @@ std::optional<core::LinkInfo> ParseLinkMessage(const nlmsghdr* nlh) {
   link.perm_mac = AttributeMac(attrs[IFLA_PERM_ADDRESS]);
   if (attrs[IFLA_MASTER] && mnl_attr_get_payload_len(attrs[IFLA_MASTER]) >= sizeof(uint32_t))
     link.master = static_cast<int>(mnl_attr_get_u32(attrs[IFLA_MASTER]));
+  if (attrs[IFLA_IFALIAS]) link.alias = AttributeString(attrs[IFLA_IFALIAS]);
   if (attrs[IFLA_LINKINFO]) {
     std::array<const nlattr*, IFLA_INFO_MAX + 1> info{};
     if (mnl_attr_parse_nested(attrs[IFLA_LINKINFO], CollectInfoAttribute, &info) >= 0 &&
         info[IFLA_INFO_KIND]) {
       link.kind = AttributeString(info[IFLA_INFO_KIND]);
+      if (link.is_bridge()) link.bridge_settings = BridgeSettingsOf(info[IFLA_INFO_DATA]);
     }
   }
   return link;

@@ -26,7 +26,6 @@ namespace failoverd::kernel {
 namespace {
 
 // The bridge takes its timers as clock_t, in USER_HZ (1/100 s) ticks.
-constexpr int kUserHz = 100;
 // br_set_forward_delay() accepts at most 30 s when STP is on.
 constexpr int kMaxForwardDelaySeconds = 30;
 
@@ -53,10 +52,15 @@ void PutBridgeSettings(nlmsghdr* nlh, const core::BridgeSpec& spec) {
   // The kernel applies IFLA_BR_FORWARD_DELAY before IFLA_BR_STP_STATE and only
   // range-checks it (2..30 s) when STP is already on, so a new bridge accepts
   // any delay here; with STP off the delay does not hold ports back.
-  mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, static_cast<uint32_t>(spec.forward_delay_s * kUserHz));
+  mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, static_cast<uint32_t>(spec.forward_delay_s * core::kUserHz));
   mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, spec.stp ? 1 : 0);
   mnl_attr_nest_end(nlh, data);
   mnl_attr_nest_end(nlh, linkinfo);
+}
+
+// failoverd's mark on a bridge it made (core::kOwnerMark as the link's alias).
+void PutOwnerMark(nlmsghdr* nlh) {
+  mnl_attr_put(nlh, IFLA_IFALIAS, core::kOwnerMark.size(), core::kOwnerMark.data());
 }
 
 bool ValidNewName(const std::string& name) {
@@ -229,6 +233,15 @@ Result<int> RtnlOps::CreateBridge(const core::BridgeSpec& spec) {
   mnl_attr_put_strz(nlh, IFLA_IFNAME, spec.name.c_str());
   PutBridgeSettings(nlh, spec);
   if (Status status = ReplyStatus(what, rtnl_.Request(nlh)); !status.ok()) return status;
+  // The kernel takes no alias in the message that creates a link: the mark follows at
+  // once, while the bridge is still down and without ports. (A daemon that dies in
+  // between leaves a bridge the next start takes back: see OwnedAtStart.)
+  RequestBuffer mark_buffer;
+  nlmsghdr* mark = StartRequest(mark_buffer, RTM_NEWLINK, 0);
+  PutLinkHeader(mark, 0);
+  mnl_attr_put_strz(mark, IFLA_IFNAME, spec.name.c_str());
+  PutOwnerMark(mark);
+  if (Status status = ReplyStatus(what + ": mark as failoverd's", rtnl_.Request(mark)); !status.ok()) return status;
 
   RequestBuffer get_buffer;
   nlmsghdr* get = StartRequest(get_buffer, RTM_GETLINK, 0);
@@ -365,6 +378,7 @@ Status RtnlOps::UpdateBridge(int ifindex, const core::BridgeSpec& spec) {
   nlmsghdr* nlh = StartRequest(buffer, RTM_NEWLINK, 0);
   PutLinkHeader(nlh, ifindex);
   PutBridgeSettings(nlh, spec);
+  PutOwnerMark(nlh);  // a bridge made before marks existed gets it here
   Status status = ChangeLink(nlh, name + ": update bridge");
   if (status.ok())
     log_->info("{}: bridge updated (mac {}, stp {}, forward delay {} s)", name, spec.mac.ToString(),

@@ -114,6 +114,8 @@ Result<nlohmann::json> StateStore::ReadFile(bool corrupt_is_empty) {
     if (corrupt_is_empty) return nlohmann::json::object();
     return Status::Error(path() + ": " + problem);
   }
+  if (doc.value("version", int64_t{1}) < 2 && doc.contains("bridges") && !doc.contains(kMadeBeforeMarks))
+    doc[kMadeBeforeMarks] = doc["bridges"];
   // One spelling per identity ("02:AA:…" and "02:aa:…" are one NIC), so this
   // store's changes land on the entry they belong to.
   const nlohmann::json read_nics = doc.value("nics", nlohmann::json::object());

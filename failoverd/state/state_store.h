@@ -33,12 +33,15 @@ namespace failoverd {
 
 class StateStore {
  public:
-  // The format of state.json this failoverd writes, in its "version" key. A file
-  // without the key is read as this format (none was ever written without it). A
-  // change to the meaning of what is there bumps it, and Load() then migrates older
-  // files; there has been no such change yet. A file of a newer format is refused
-  // (see written_by_newer()).
-  static constexpr int64_t kFormat = 1;
+  // The format of state.json this failoverd writes, in its "version" key; a file
+  // without the key counts as format 1. A change to the meaning of what is there bumps
+  // it, and reading migrates older files (they are written in this format at the next
+  // save). A file of a newer format is refused (see written_by_newer()).
+  //  1 -> 2: bridges carry failoverd's mark (core::kOwnerMark). The bridges a format-1
+  //          file lists were made by failoverd before marks existed: they are copied to
+  //          kMadeBeforeMarks, for the daemon to mark them as its own.
+  static constexpr int64_t kFormat = 2;
+  static constexpr const char* kMadeBeforeMarks = "made_before_marks";
   // A name this store had set for `identity` that state.json meanwhile gave to
   // `holder` (the udev helper named that NIC first). The file's holder keeps it.
   struct NameConflict {

@@ -45,7 +45,7 @@ for m in "${macs[@]}"; do
   assert_match '^hweth[0-9]+$' "${first[$m]}" "NIC $m renamed"
 done
 assert_eq 3 "$(printf '%s\n' "${first[@]}" | sort -u | wc -l)" "three distinct hwethN names"
-assert_eq 1 "$(jq -r '.version' "$T/state/state.json")" "state.json version"
+assert_eq 2 "$(jq -r '.version' "$T/state/state.json")" "state.json format (2 since bridges carry failoverd's mark)"
 wait_until 10 state_maps
 ok "state.json maps each MAC to its hwethN name"
 for m in "${macs[@]}"; do

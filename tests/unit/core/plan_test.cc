@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "failoverd/core/bridge_mac.h"
 #include "fakes/observed_builder.h"
 #include "fakes/test_policy.h"
 
@@ -19,6 +20,16 @@ class PlanTest : public ::testing::Test {
     return links_.Add(name, mac, true, kind, up);
   }
   void Enslave(int ifindex, int master) { links_.Enslave(ifindex, master); }
+  // A bridge as failoverd made it: its mark, and the MAC the policy gives it on machine "id".
+  int OwnBridge(const std::string& name) { return Add(name, StableBridgeMac("id", name).ToString(), "bridge"); }
+  // The reason of the one update-bridge action of the plan for `policy`; "" when none.
+  std::string UpdateReason(const policy::Policy& policy) {
+    const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime(std::chrono::hours(1))});
+    std::string reason;
+    for (const auto& action : MakePlan(policy, decision, observed_, progress_).actions)
+      if (action.type == Action::Type::kUpdateBridge) reason = action.reason;
+    return reason;
+  }
   std::vector<std::string> Steps(const policy::Policy& policy) {
     const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime(std::chrono::hours(1))});
     std::vector<std::string> steps;
@@ -66,7 +77,7 @@ TEST_F(PlanTest, BridgesAreCreatedThenZonedThenUp) {
 TEST_F(PlanTest, SettledHostNeedsNothing) {
   const int a = Add("hweth0", kMacA);
   Add("hweth1", kMacB);
-  const int br = Add("eth0", "02:aa:00:00:00:01", "bridge");
+  const int br = OwnBridge("eth0");
   Enslave(a, br);
   progress_.prepared_nics = {a, a + 1};
   progress_.zoned_bridges = {"eth0"};
@@ -77,7 +88,7 @@ TEST_F(PlanTest, SettledHostNeedsNothing) {
 TEST_F(PlanTest, DetachComesBeforeAttach) {
   const int a = Add("hweth0", kMacA);
   const int b = Add("hweth1", kMacB);
-  const int br = Add("eth0", "02:aa:00:00:00:01", "bridge");
+  const int br = OwnBridge("eth0");
   // The wrong NIC is the port: B enslaved while A (first preferred) is... down.
   Enslave(b, br);
   links_.SetCarrier(b, false, MonoTime{});
@@ -128,6 +139,72 @@ TEST_F(PlanTest, ManagedNicOnForeignBridgeIsDetached) {
   progress_.prepared_nics = {a};
   const auto policy = VethPolicy({});
   EXPECT_EQ(Steps(policy), (std::vector<std::string>{"detach hweth0>br-vm"}));
+}
+
+// Issue 16, point 5: ownership.
+TEST_F(PlanTest, ABridgeSomeoneElseMadeIsLeftAsItIsAndRefusedWithTheReason) {
+  const int a = Add("hweth0", kMacA);
+  const int mine = Add("ens9", "02:00:00:00:00:99");
+  const int br = links_.AddForeignBridge("eth0", "02:aa:00:00:00:01");
+  Enslave(mine, br);
+  progress_.prepared_nics = {a};
+  const policy::Policy policy = VethPolicy({ActiveBackup("eth0", {kMacA})});
+  const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime(std::chrono::hours(1))});
+  const Plan plan = MakePlan(policy, decision, observed_, progress_);
+  for (const auto& action : plan.actions) EXPECT_NE(action.bridge, "eth0") << action.Describe();
+  ASSERT_TRUE(plan.blocked.count("eth0"));
+  EXPECT_NE(plan.blocked.at("eth0").find("was not made by failoverd"), std::string::npos);
+  EXPECT_NE(plan.blocked.at("eth0").find("ip link set eth0 alias failoverd"), std::string::npos);
+}
+
+TEST_F(PlanTest, FailoverdsOwnBridgeIsBroughtToThePolicyOldToNew) {
+  const int a = Add("hweth0", kMacA);
+  const int br = Add("eth0", "02:aa:00:00:00:01", "bridge");
+  LinkInfo link = *observed_.Find(br);
+  link.bridge_settings = BridgeSettings{true, 1500};
+  observed_.Update(link, MonoTime{});
+  Enslave(a, br);
+  progress_.prepared_nics = {a};
+  progress_.zoned_bridges = {"eth0"};
+  progress_.configured_bridges = {"eth0"};
+  EXPECT_EQ(UpdateReason(VethPolicy({ActiveBackup("eth0", {kMacA})})),
+            "not as the policy says: mac 02:aa:00:00:00:01 -> " + StableBridgeMac("id", "eth0").ToString() +
+                ", stp on -> off, forward delay 15 -> 0 s");
+}
+
+TEST_F(PlanTest, AnUnmarkedBridgeFailoverdMadeIsMarkedByTheUpdate) {
+  const int a = Add("hweth0", kMacA);
+  const int br = links_.AddForeignBridge("eth0", StableBridgeMac("id", "eth0").ToString());
+  Enslave(a, br);
+  progress_.prepared_nics = {a};
+  progress_.zoned_bridges = {"eth0"};
+  progress_.configured_bridges = {"eth0"};
+  progress_.unmarked_own_bridges = {"eth0"};
+  EXPECT_EQ(UpdateReason(VethPolicy({ActiveBackup("eth0", {kMacA})})), "not as the policy says: marked as failoverd's");
+}
+
+TEST_F(PlanTest, ARetiredNameNowHeldBySomeoneElsesBridgeIsNotDeleted) {
+  links_.AddForeignBridge("eth7", "02:aa:00:00:00:07");
+  progress_.retired_bridges = {"eth7"};
+  for (const auto& step : Steps(VethPolicy({}))) EXPECT_NE(step, "delete-bridge eth7");
+}
+
+TEST(OwnedAtStartTest, OnlyBridgesMadeBeforeMarksOrLeftEmptyByACrashAreTakenBack) {
+  ObservedState observed;
+  failoverd::testing::ObservedBuilder links{observed};
+  const policy::Policy policy =
+      VethPolicy({ActiveBackup("eth0", {}), ActiveBackup("eth1", {}), ActiveBackup("eth2", {}),
+                  ActiveBackup("eth3", {})});
+  links.AddForeignBridge("eth0", "02:aa:00:00:00:01");  // up: someone's
+  links.AddForeignBridge("eth1", "02:aa:00:00:00:02");
+  const int eth2 = links.Add("eth2", "02:aa:00:00:00:03", true, "bridge", /*admin_up=*/false);
+  LinkInfo unmarked = *observed.Find(eth2);
+  unmarked.alias.clear();  // down, no port: what a crash between create and mark leaves
+  observed.Update(unmarked, MonoTime{});
+  links.Add("eth3", "02:aa:00:00:00:04", true, "bridge");  // marked: not "unmarked"
+  EXPECT_EQ(OwnedAtStart(policy, observed, {"eth1"}, {"eth0", "eth1", "eth2", "eth3"}),
+            (std::set<std::string>{"eth1", "eth2"}));
+  EXPECT_EQ(OwnedAtStart(policy, observed, {}, {}), std::set<std::string>{}) << "not listed: someone else's";
 }
 
 }  // namespace

@@ -98,6 +98,8 @@ Result<int> FakeKernel::CreateBridge(const core::BridgeSpec& spec) {
   link.kind = "bridge";
   link.mac = spec.mac;
   link.carrier = true;
+  link.alias = core::kOwnerMark;  // as the real edge marks it
+  link.bridge_settings = core::BridgeSettings{spec.stp, spec.forward_delay_s * core::kUserHz};
   links_[link.ifindex] = link;
   Record("bridge " + spec.name + " " + spec.mac.ToString());
   return link.ifindex;
@@ -147,6 +149,8 @@ Status FakeKernel::RemoveDefaultRoute(int ifindex, const IpAddress& gateway) {
 Status FakeKernel::UpdateBridge(int ifindex, const core::BridgeSpec& spec) {
   auto& link = links_.at(ifindex);
   link.mac = spec.mac;
+  link.alias = core::kOwnerMark;
+  link.bridge_settings = core::BridgeSettings{spec.stp, spec.forward_delay_s * core::kUserHz};
   return Record("update " + link.name + " " + spec.mac.ToString() + " stp " + (spec.stp ? "on" : "off"));
 }
 

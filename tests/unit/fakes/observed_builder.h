@@ -21,8 +21,17 @@ class ObservedBuilder {
     link.mac = *MacAddress::Parse(mac);
     link.carrier = carrier;
     link.admin_up = admin_up;
+    if (link.is_bridge()) link.alias = core::kOwnerMark;  // one failoverd made; see AddForeignBridge
     observed_.Update(link, MonoTime{});
     return link.ifindex;
+  }
+  // A bridge someone else made (without failoverd's mark).
+  int AddForeignBridge(const std::string& name, const std::string& mac) {
+    const int ifindex = Add(name, mac, true, "bridge");
+    core::LinkInfo link = *observed_.Find(ifindex);
+    link.alias.clear();
+    observed_.Update(link, MonoTime{});
+    return ifindex;
   }
   void SetCarrier(int ifindex, bool carrier, MonoTime at) {
     core::LinkInfo link = *observed_.Find(ifindex);

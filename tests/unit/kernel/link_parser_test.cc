@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace failoverd::kernel {
 namespace {
@@ -26,6 +27,9 @@ struct LinkMessageSpec {
   std::optional<MacAddress> mac;
   std::optional<MacAddress> perm_mac;
   std::optional<uint32_t> master;
+  std::optional<std::string> alias;
+  // Bridges: IFLA_BR_STP_STATE and IFLA_BR_FORWARD_DELAY inside IFLA_INFO_DATA.
+  std::optional<std::pair<uint32_t, uint32_t>> stp_and_delay;
 };
 
 class LinkMessage {
@@ -43,9 +47,17 @@ class LinkMessage {
     if (spec.mac) mnl_attr_put(nlh_, IFLA_ADDRESS, 6, spec.mac->bytes.data());
     if (spec.perm_mac) mnl_attr_put(nlh_, IFLA_PERM_ADDRESS, 6, spec.perm_mac->bytes.data());
     if (spec.master) mnl_attr_put_u32(nlh_, IFLA_MASTER, *spec.master);
+    if (spec.alias) mnl_attr_put_strz(nlh_, IFLA_IFALIAS, spec.alias->c_str());
     if (spec.kind) {
       nlattr* info = mnl_attr_nest_start(nlh_, IFLA_LINKINFO);
       mnl_attr_put_strz(nlh_, IFLA_INFO_KIND, spec.kind->c_str());
+      if (spec.stp_and_delay) {
+        nlattr* data = mnl_attr_nest_start(nlh_, IFLA_INFO_DATA);
+        mnl_attr_put_u32(nlh_, IFLA_BR_HELLO_TIME, 200);  // one the parser does not use
+        mnl_attr_put_u32(nlh_, IFLA_BR_FORWARD_DELAY, spec.stp_and_delay->second);
+        mnl_attr_put_u32(nlh_, IFLA_BR_STP_STATE, spec.stp_and_delay->first);
+        mnl_attr_nest_end(nlh_, data);
+      }
       mnl_attr_nest_end(nlh_, info);
     }
   }
@@ -122,6 +134,34 @@ TEST(LinkParserTest, BridgeKind) {
   ASSERT_TRUE(link.has_value());
   EXPECT_TRUE(link->is_bridge());
   EXPECT_EQ(link->identity(), kMac);  // no permanent MAC: identity is the current one
+}
+
+TEST(LinkParserTest, TheOwnerMarkAndTheBridgeSettings) {
+  LinkMessageSpec spec;
+  spec.name = "eth0";
+  spec.kind = "bridge";
+  spec.alias = "failoverd";
+  spec.stp_and_delay = {{2, 1500}};  // STP by a user-space daemon counts as on
+  LinkMessage message(spec);
+  auto link = ParseLinkMessage(message.header());
+  ASSERT_TRUE(link.has_value());
+  EXPECT_TRUE(link->is_own_bridge());
+  ASSERT_TRUE(link->bridge_settings.has_value());
+  EXPECT_EQ(*link->bridge_settings, (core::BridgeSettings{true, 1500}));
+
+  spec.alias = "uplink to the rack switch";
+  spec.stp_and_delay.reset();
+  LinkMessage foreign(spec);
+  link = ParseLinkMessage(foreign.header());
+  ASSERT_TRUE(link.has_value());
+  EXPECT_EQ(link->alias, "uplink to the rack switch");
+  EXPECT_FALSE(link->is_own_bridge());
+  EXPECT_FALSE(link->bridge_settings.has_value()) << "not reported: nothing to compare";
+
+  spec.kind = "veth";
+  spec.alias = "failoverd";
+  LinkMessage nic(spec);
+  EXPECT_FALSE(ParseLinkMessage(nic.header())->is_own_bridge()) << "only a bridge is one";
 }
 
 TEST(LinkParserTest, DelLinkIsParsedToo) {

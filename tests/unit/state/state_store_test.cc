@@ -45,14 +45,14 @@ TEST_F(StateStoreTest, MissingFileIsEmptyAndCorruptFileIsAnError) {
 }
 
 // Issue 16, point 3: the format version.
-TEST_F(StateStoreTest, AFileWithoutAVersionIsReadAsTheCurrentFormatAndGetsOneWhenSaved) {
+TEST_F(StateStoreTest, AFileWithoutAVersionIsReadAsFormatOneAndSavedInTheCurrentFormat) {
   WriteRaw(R"({"nics": {"02:00:00:00:00:0a": {"name": "hweth3"}}})");
   StateStore store(dir_.path());
   ASSERT_TRUE(store.Load());
   EXPECT_EQ(store.names().at(kA), "hweth3");
   EXPECT_TRUE(store.SetNetwork(kA, "eth0"));
   ASSERT_TRUE(store.Save());
-  EXPECT_EQ(ReadJson()["version"], 1);
+  EXPECT_EQ(ReadJson()["version"], StateStore::kFormat);
   EXPECT_EQ(ReadJson()["nics"]["02:00:00:00:00:0a"]["name"], "hweth3");
 }
 
@@ -68,29 +68,49 @@ TEST_F(StateStoreTest, AVersionThatIsNoFormatNumberIsCorrupt) {
 }
 
 TEST_F(StateStoreTest, AFileOfANewerFormatIsRefusedAndNeverWritten) {
-  const std::string newer = R"({"version": 2, "nics": {"02:00:00:00:00:0a": {"name": "hweth3"}}, "x": 1})";
+  const std::string newer = R"({"version": 3, "nics": {"02:00:00:00:00:0a": {"name": "hweth3"}}, "x": 1})";
   WriteRaw(newer);
   StateStore store(dir_.path());
   const Status loaded = store.Load();
   ASSERT_FALSE(loaded);
-  EXPECT_EQ(loaded.message(), File() + " has format 2, written by a newer failoverd; this one reads format 1 "
+  EXPECT_EQ(loaded.message(), File() + " has format 3, written by a newer failoverd; this one reads format 2 "
                                        "and leaves the file as it is");
-  EXPECT_EQ(store.written_by_newer(), 2);
+  EXPECT_EQ(store.written_by_newer(), 3);
   EXPECT_TRUE(store.names().empty()) << "nothing is read from it";
   // A save (which replaces a corrupt file) and an update both refuse it, and leave it.
   EXPECT_TRUE(store.SetName(kA, "hweth0"));
   const Status saved = store.Save();
   EXPECT_FALSE(saved);
-  EXPECT_NE(saved.message().find("has format 2"), std::string::npos) << saved.message();
+  EXPECT_NE(saved.message().find("has format 3"), std::string::npos) << saved.message();
   bool changed = false;
   EXPECT_FALSE(store.Update([&](StateStore&) { changed = true; }));
   EXPECT_FALSE(changed);
   std::ifstream in(File());
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), newer);
   // Once a newer failoverd is gone and the file is of a format it reads, all is as before.
-  WriteRaw(R"({"version": 1, "nics": {}})");
+  WriteRaw(R"({"version": 2, "nics": {}})");
   EXPECT_TRUE(store.Load());
   EXPECT_EQ(store.written_by_newer(), 0);
+}
+
+TEST_F(StateStoreTest, FormatOneIsMigratedItsBridgesWereMadeBeforeMarks) {
+  WriteRaw(R"({"version": 1, "nics": {}, "bridges": ["eth0", "eth1"]})");
+  StateStore store(dir_.path());
+  ASSERT_TRUE(store.Load());
+  EXPECT_EQ(store.Section(StateStore::kMadeBeforeMarks), nlohmann::json({"eth0", "eth1"}));
+  EXPECT_TRUE(store.SetSection("bridges", nlohmann::json({"eth0"})));
+  ASSERT_TRUE(store.Save());
+  EXPECT_EQ(ReadJson()["version"], 2);
+  EXPECT_EQ(ReadJson()[StateStore::kMadeBeforeMarks], nlohmann::json({"eth0", "eth1"})) << "kept until used";
+  // Once the daemon has marked them, the list goes and is not made again from "bridges".
+  EXPECT_TRUE(store.SetSection(StateStore::kMadeBeforeMarks, nullptr));
+  ASSERT_TRUE(store.Save());
+  ASSERT_TRUE(store.Load());
+  EXPECT_TRUE(store.Section(StateStore::kMadeBeforeMarks).is_null());
+  // A format-2 file's bridges are not taken for old ones.
+  WriteRaw(R"({"version": 2, "nics": {}, "bridges": ["eth0"]})");
+  ASSERT_TRUE(store.Load());
+  EXPECT_TRUE(store.Section(StateStore::kMadeBeforeMarks).is_null());
 }
 
 TEST_F(StateStoreTest, SavesNamesAndNetworksAndReadsThemBack) {
@@ -101,7 +121,7 @@ TEST_F(StateStoreTest, SavesNamesAndNetworksAndReadsThemBack) {
   EXPECT_TRUE(store.SetNetwork(kA, "eth0"));
   ASSERT_TRUE(store.Save());
   const nlohmann::json doc = ReadJson();
-  EXPECT_EQ(doc["version"], 1);
+  EXPECT_EQ(doc["version"], StateStore::kFormat);
   EXPECT_EQ(doc["nics"]["02:00:00:00:00:0a"]["name"], "hweth0");
   EXPECT_EQ(doc["nics"]["02:00:00:00:00:0a"]["network"], "eth0");
 
@@ -277,7 +297,7 @@ TEST_F(StateStoreTest, SectionsAreKeptAndMergedPerKey) {
   nlohmann::json doc = ReadJson();
   EXPECT_EQ(doc["overrides"]["hweth1"], "isolated");
   EXPECT_EQ(doc["managed_bridges"], nlohmann::json::parse(R"(["eth0"])"));
-  EXPECT_EQ(doc["version"], 1);
+  EXPECT_EQ(doc["version"], StateStore::kFormat);
 
   // A section this store set wins as a whole; null removes it.
   EXPECT_TRUE(bridges.SetSection("overrides", {{"hweth2", "detached"}}));
