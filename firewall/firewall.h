@@ -2,7 +2,8 @@
 // the interface that applies a script as one atomic transaction.
 //
 // Table `inet failoverd` dispatches per bridge through verdict maps keyed by
-// iifname, so no rule depends on which NIC is attached:
+// iifname, so no rule depends on which NIC is attached (chains mark_input and
+// mark_forward, after input and forward, mark what they accepted: kAcceptedCtMark):
 //   map zone_input   { type ifname : verdict }  "eth0" : jump in_eth0
 //   map zone_forward { type ifname : verdict }  "eth0" : jump fwd_eth0
 //   set governed     { type ifname }            "eth0": what the zone left undecided
@@ -11,6 +12,7 @@
 // block of nft rule statements, one per line; '#' starts a comment.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +23,14 @@ namespace failoverd::firewall {
 
 inline constexpr const char* kTableFamily = "inet";
 inline constexpr const char* kTableName = "failoverd";
+
+// The one bit of the conntrack mark failoverd owns: set on every connection whose
+// first packet got through the input or forward hook (the zone, or the table's
+// policy for what failoverd does not govern, accepted it). A connection opened
+// while table inet failoverd was missing lacks it, so after a repair the daemon can
+// tell which connections to the host no zone ever accepted (conntrack records no
+// input interface). The bit is ORed in; the other 31 bits stay the administrator's.
+inline constexpr uint32_t kAcceptedCtMark = 0x01000000;
 
 // Where a rule stands in its zone file (1-based), for messages about it.
 struct RuleAt {

@@ -2,6 +2,7 @@
 // removal of one bridge's zone. Pure text generation; nothing here talks to
 // the kernel. firewall/zero-phase.nft is ZeroPhaseScript() with a header
 // comment (tests/unit/firewall/zero_phase_file_test.cc keeps them equal).
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -90,7 +91,24 @@ std::string TableScript(const TableSpec& spec) {
   out += "\t\tiifname vmap @zone_forward\n";
   governed_tail(out);
   out += "\t}\n";
-  // No output chain: what the host itself sends is not filtered.
+  // A packet accepted by a base chain still meets the later base chains of its hook
+  // (a dropped one does not): these see exactly the new connections that got through
+  // input and forward, and mark them as accepted (kAcceptedCtMark, ORed into the ct
+  // mark). A connection opened while this table was missing — `nft flush ruleset`,
+  // until failoverd puts it back — has no mark; after the repair the daemon deletes
+  // such entries to the host (core/conntrack_sweep.h), so their next packet is judged by
+  // the zone. No policy: a base chain without one accepts.
+  char mark[16];
+  std::snprintf(mark, sizeof mark, "0x%08x", kAcceptedCtMark);
+  for (const char* hook : {"input", "forward"}) {
+    out += "\n";
+    out += std::string("\tchain mark_") + hook + " {\n";
+    out += std::string("\t\ttype filter hook ") + hook + " priority filter + 10;\n";
+    out += std::string("\t\tct state new ct mark set ct mark or ") + mark + "\n";
+    out += "\t}\n";
+  }
+  // No output chain: what the host itself sends is not filtered, and the connections
+  // it opens need no mark (the sweep never takes a connection from a host address).
   out += "}\n";
   for (const BridgeZone& bridge : spec.zones) out += InstallZoneScript(bridge);
   return out;

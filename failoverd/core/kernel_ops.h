@@ -89,7 +89,8 @@ class KernelOps {
   // Reads for the guard of `failoverctl isolate` (core/isolate_guard.h); they change nothing.
   // Every next hop of the main table's IPv4 and IPv6 default routes, whoever added them.
   virtual Result<std::vector<DefaultRoute>> ListDefaultRoutes() = 0;
-  // The IPv4 and IPv6 addresses on `ifindex`, whoever added them (DHCP, the administrator).
+  // The IPv4 and IPv6 addresses on `ifindex` (0: on every link), whoever added them
+  // (DHCP, the administrator).
   virtual Result<std::vector<IpPrefix>> ListAddresses(int ifindex) = 0;
   // Reads what `ifindex` carries at layer 3 now (a read, no change): for recording
   // the state an `apply --confirm` may have to return to, and checking it came back.

@@ -1,5 +1,6 @@
 #include "failoverd/daemon/daemon.h"
 
+#include <cstdio>
 #include <ctime>
 #include <set>
 
@@ -16,13 +17,15 @@ constexpr int kDumpRetryMs = 50;
 }  // namespace
 
 Daemon::Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
-               core::KernelOps& kernel, firewall::Firewall& firewall, ProbeManager::SessionFactory probes)
+               core::KernelOps& kernel, firewall::Firewall& firewall, ProbeManager::SessionFactory probes,
+               core::ConntrackSweeper* conntrack)
     : policy_(std::move(policy)),
       machine_id_(std::move(machine_id)),
       clock_(clock),
       loop_(loop),
       kernel_(kernel),
       firewall_(firewall),
+      conntrack_(conntrack),
       log_(GetLogger("engine")),
       state_(policy_.daemon.state_dir),
       executor_(kernel, firewall_, events_, clock),
@@ -334,6 +337,9 @@ void Daemon::SyncInterfaceZones(const std::map<std::string, firewall::ZoneFragme
 
 void Daemon::CheckFirewall(bool foreign) {
   if (!zero_phase_) return;
+  // The window a repair closes starts at someone's commit; nftables tells the daemon at
+  // once, so it is measured from here (later only when the loop was busy).
+  const MonoTime noticed = clock_.Now();
   const FirewallKeeper::Outcome outcome = firewall_.Keep(foreign, CurrentTable());
   using Kind = FirewallKeeper::Outcome::Kind;
   switch (outcome.kind) {
@@ -351,11 +357,17 @@ void Daemon::CheckFirewall(bool foreign) {
       return;
     }
     case Kind::kRepaired: {
+      const double window = std::chrono::duration<double>(clock_.Now() - noticed).count();
       ++metrics_.firewall_restores;
+      metrics_.last_firewall_repair_seconds = window;
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.1f", window * 1000);
       const std::string what = "table inet failoverd was " + outcome.what + " by someone else; put back as failoverd "
-                               "wrote it (" + std::to_string(CurrentTable().zones.size()) + " zone(s))";
+                               "wrote it (" + std::to_string(CurrentTable().zones.size()) + " zone(s)) " + ms +
+                               " ms after the change was noticed";
       log_->error("{}", what);
       events_.Add(clock_.WallNow(), "firewall", what);
+      SweepConnectionsAfterRepair();
       return;
     }
   }

@@ -17,6 +17,7 @@
 #include <spdlog/logger.h>
 
 #include "failoverd/common/clock.h"
+#include "failoverd/core/conntrack_sweep.h"
 #include "failoverd/core/decision.h"
 #include "failoverd/core/isolate_guard.h"
 #include "failoverd/core/kernel_ops.h"
@@ -79,8 +80,12 @@ class Daemon {
  public:
   // `probes` opens a cable probe on a NIC; without one nothing is probed (and
   // bridges that require identification never get a port).
+  // `conntrack`: after each repair of the firewall, the connections opened to the host
+  // while the table was missing are deleted through it (core/conntrack_sweep.h);
+  // without one they are left.
   Daemon(policy::Policy policy, std::string machine_id, const Clock& clock, EventLoop& loop,
-         core::KernelOps& kernel, firewall::Firewall& firewall, ProbeManager::SessionFactory probes = nullptr);
+         core::KernelOps& kernel, firewall::Firewall& firewall, ProbeManager::SessionFactory probes = nullptr,
+         core::ConntrackSweeper* conntrack = nullptr);
   // Cancels the daemon's timers on the loop (which outlives it).
   ~Daemon();
   Daemon(const Daemon&) = delete;
@@ -176,6 +181,9 @@ class Daemon {
   // notifications were lost). Reads table inet failoverd back and, if anything in it
   // differs from what failoverd last wrote, replaces the whole table in one
   // transaction (firewall_keeper.h).
+  // After a repair, the connections opened to the governed interfaces' addresses
+  // while the table was missing are deleted (daemon_conntrack.cc), and the time from
+  // the change being noticed to the table being back is logged and measured.
   void CheckFirewall(bool foreign = true);
 
   // "" while state.json holds everything; else what a change just made risks, for the
@@ -211,6 +219,9 @@ class Daemon {
   // Start: which unmarked bridges with policy names are failoverd's all the same
   // (core::OwnedAtStart), into progress_.unmarked_own_bridges.
   void TakeBackUnmarkedBridges();
+  // After a repair of the firewall: deletes the conntrack entries to the governed
+  // interfaces' addresses that no zone accepted (daemon_conntrack.cc).
+  void SweepConnectionsAfterRepair();
   // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
   firewall::TableSpec CurrentTable() const;
   // Installs, replaces or removes the zones of [[interface]]s to match the policy.
@@ -292,6 +303,7 @@ class Daemon {
   EventLoop& loop_;
   core::KernelOps& kernel_;
   FirewallKeeper firewall_;  // every firewall write goes through it
+  core::ConntrackSweeper* conntrack_;  // may be null: nothing is swept
   std::shared_ptr<spdlog::logger> log_;
 
   EventLog events_;

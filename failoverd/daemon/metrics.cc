@@ -39,6 +39,17 @@ std::string Metrics::Exposition(const Gauges& gauges) const {
   Header(out, "failoverd_firewall_restores_total", "counter",
          "Times table inet failoverd was put back after someone else changed, flushed or replaced it.");
   Sample(out, "failoverd_firewall_restores_total", "", "", std::to_string(firewall_restores));
+  if (last_firewall_repair_seconds) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.6f", *last_firewall_repair_seconds);
+    Header(out, "failoverd_last_firewall_repair_window_seconds", "gauge",
+           "The last repair of table inet failoverd, from someone's change being noticed until the table was back.");
+    Sample(out, "failoverd_last_firewall_repair_window_seconds", "", "", number);
+  }
+  Header(out, "failoverd_conntrack_swept_total", "counter",
+         "Connection-tracking entries to the host deleted after a repair: opened while table inet failoverd was "
+         "missing, never accepted by a zone.");
+  Sample(out, "failoverd_conntrack_swept_total", "", "", std::to_string(conntrack_swept));
   Header(out, "failoverd_fast_failovers_total", "counter",
          "Standbys attached at once (one netlink write) on an active port's carrier loss.");
   Sample(out, "failoverd_fast_failovers_total", "", "", std::to_string(fast_failovers));

@@ -19,6 +19,9 @@ struct Metrics {
   uint64_t resyncs = 0;        // full re-reads of the kernel's links
   uint64_t netlink_overflows = 0;  // times the kernel dropped link notifications (ENOBUFS)
   uint64_t firewall_restores = 0;  // table inet failoverd put back after someone else changed it
+  // The last repair: from the foreign change being noticed to the table being back.
+  std::optional<double> last_firewall_repair_seconds;
+  uint64_t conntrack_swept = 0;  // conntrack entries opened while the table was missing, deleted
   uint64_t failed_actions = 0; // kernel changes that failed (and were retried)
   uint64_t fast_failovers = 0;      // standbys attached at once on a carrier loss, before the re-read
   uint64_t early_carrier_losses = 0;  // carrier losses found by asking the kernel before it reported them

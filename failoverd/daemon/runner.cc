@@ -19,6 +19,7 @@
 #include "failoverd/daemon/policy_checks.h"
 #include "failoverd/daemon/reflex.h"
 #include "failoverd/kernel/cable_probe.h"
+#include "failoverd/kernel/conntrack_table.h"
 #include "failoverd/kernel/link_monitor.h"
 #include "failoverd/kernel/nft_monitor.h"
 #include "failoverd/kernel/rtnl_ops.h"
@@ -158,7 +159,9 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
     log->critical("{}", converting.message());
     return kExitNotConverted;
   }
-  Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe);
+  // After a firewall repair: the connections opened while the table was missing.
+  kernel::ConntrackTable conntrack;
+  Daemon daemon(policy, ReadMachineId(), clock, loop, kernel_ops, firewall, OpenCableProbe, &conntrack);
   daemon.SetPolicyPath(policy_path);
   daemon.SetStartupRollback(start);
   daemon.SetConverting(migration.ConvertingNics());

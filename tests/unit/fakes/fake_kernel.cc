@@ -175,7 +175,9 @@ Result<std::vector<core::DefaultRoute>> FakeKernel::ListDefaultRoutes() {
 Result<std::vector<IpPrefix>> FakeKernel::ListAddresses(int ifindex) {
   if (ShouldFail("addresses")) return Status::Error("dump addresses: injected failure");
   std::vector<IpPrefix> prefixes;
-  for (const auto& text : addresses[ifindex]) prefixes.push_back(*IpPrefix::Parse(text));
+  for (const auto& [index, list] : addresses)
+    if (ifindex == 0 || index == ifindex)
+      for (const auto& text : list) prefixes.push_back(*IpPrefix::Parse(text));
   return prefixes;
 }
 

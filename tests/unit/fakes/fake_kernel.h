@@ -49,7 +49,7 @@ class FakeKernel final : public core::KernelOps {
   Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
   Status DeleteLink(int ifindex) override;
   Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;  // fails after FailNext("routes")
-  Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;     // fails after FailNext("addresses")
+  Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;     // 0: all; fails after FailNext("addresses")
   Result<core::L3State> ReadL3(int ifindex) override;  // from `addresses` and `default_routes`
   // From `addresses` (IPv6 fe80::/10 left out), `default_routes` and `other_routes`;
   // fails after FailNext("live").

@@ -117,6 +117,28 @@ TEST(RulesetTest, ZeroPhaseOfTheLastGoodPolicyOpensItsExclusions) {
   EXPECT_EQ(TableScript(Governing({"eth0"})).find("mgmt0"), std::string::npos);  // after takeover they just pass
 }
 
+// What input and forward accepted is marked, after them, so that after a repair the
+// daemon can tell the connections no zone accepted (opened while the table was gone).
+TEST(RulesetTest, AcceptedNewConnectionsAreMarkedAfterInputAndForward) {
+  EXPECT_EQ(kAcceptedCtMark & (kAcceptedCtMark - 1), 0u) << "one bit";
+  for (const std::string& script : {ZeroPhaseScript(), TableScript(Governing({"eth0"}))}) {
+    SCOPED_TRACE(script);
+    for (const std::string hook : {"input", "forward"}) {
+      size_t filter = Find(script, "chain " + hook + " {\n\t\ttype filter hook " + hook + " priority filter;");
+      size_t chain = Find(script, "\tchain mark_" + hook + " {\n");
+      EXPECT_LT(filter, chain);
+      // A later priority on the same hook: only what the filter chain let through gets
+      // here. No policy (a base chain without one accepts), no verdict: it only marks.
+      Find(script, "\t\ttype filter hook " + hook + " priority filter + 10;\n"
+                   "\t\tct state new ct mark set ct mark or 0x01000000\n\t}\n", chain);
+    }
+    // The bit is ORed in: the rest of the ct mark is the administrator's.
+    EXPECT_EQ(script.find("ct mark set 0x"), std::string::npos);
+    EXPECT_EQ(Count(script, "ct mark set"), 2u);
+    EXPECT_EQ(script.find("hook output"), std::string::npos);
+  }
+}
+
 TEST(RulesetTest, TableAppendsTheZones) {
   BridgeZone eth0 = Bridge("eth0", {"tcp dport 22 accept"}, {});
   BridgeZone eth1 = Bridge("eth1", {"drop"}, {"drop"});
