@@ -50,6 +50,9 @@ struct Progress {
   std::set<std::string> zoned_bridges;
   std::set<std::string> configured_bridges;
   std::map<std::string, std::string> bridge_errors;  // bridge -> why it stays down
+  // bridge -> its last step that failed, in the kernel's words, until one of its steps
+  // works again (the step is retried with the reconcile's backoff meanwhile).
+  std::map<std::string, std::string> bridge_failures;
   // Ports the fast path attached (bridge -> port ifindex) whose announcements are
   // still due: the plan announces out of them although they are already attached.
   std::map<std::string, int> unannounced_ports;

@@ -417,6 +417,7 @@ nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
   if (link && !link->is_bridge()) link = nullptr;
   std::string state = "down";
   std::string error;
+  if (auto it = progress_.bridge_failures.find(name); it != progress_.bridge_failures.end()) error = it->second;
   if (auto it = progress_.bridge_errors.find(name); it != progress_.bridge_errors.end()) error = it->second;
   if (auto it = blocked_.find(name); it != blocked_.end()) error = it->second;
   if (!error.empty()) state = "error";

@@ -57,6 +57,12 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
                                            std::map<std::string, firewall::ZoneFragment> recorded_zones) {
   // Every zone must load, and nftables must accept its rules, before anything changes.
   PolicyCheck checked = CheckPolicyOnHost(next, &firewall_, recorded_zones);
+  // A new bridge whose name a device failoverd cannot take holds (a running bridge's
+  // name is left to status: refusing it would refuse every reload until it is free).
+  for (const auto& bridge : next.bridges)
+    if (!policy_.FindBridge(bridge.name))
+      if (std::string problem = NameHeldProblem(next, bridge, observed_.FindByName(bridge.name)); !problem.empty())
+        checked.errors.push_back(problem);
   if (!checked.ok()) return Status::Error(checked.Text() + "policy refused; the running policy stays in force");
   std::map<std::string, firewall::ZoneFragment>& zones = checked.zones;
 
@@ -75,6 +81,7 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
   for (const auto& name : diff.updated) progress_.bridges_to_update.insert(name);
   // A zone that failed with the old policy is tried again with the new one.
   progress_.bridge_errors.clear();
+  progress_.bridge_failures.clear();
   const std::vector<std::string>& changes = diff.changes;
   const std::vector<std::string>& restart = diff.needs_restart;
 

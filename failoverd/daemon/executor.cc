@@ -56,10 +56,15 @@ Executor::Outcome Executor::Execute(const policy::Policy& policy, const core::Pl
       zone_run_end = PreinstallZones(policy, plan, i, failed_bridges);
     log_->debug("{}", action.Describe());
     const Status status = Run(policy, action, observed, progress);
+    const bool bridge_step = action.type == Action::Type::kCreateBridge || action.type == Action::Type::kBridgeUp ||
+                             action.type == Action::Type::kConfigureL3 || action.type == Action::Type::kUpdateBridge;
     if (status.ok()) {
+      if (bridge_step) progress.bridge_failures.erase(action.bridge);
       ++outcome.done;
       continue;
     }
+    if (bridge_step)
+      progress.bridge_failures[action.bridge] = std::string(core::ToString(action.type)) + " failed: " + status.message();
     const std::string subject = action.bridge.empty() ? action.name : action.bridge;
     log_->error("{}: {} failed: {}", subject, core::ToString(action.type), status.message());
     events_.Add(clock_.WallNow(), "error", subject + ": " + core::ToString(action.type) + " failed: " + status.message());

@@ -132,4 +132,12 @@ std::vector<std::string> PolicyWarnings(const policy::Policy& policy, const std:
   return warnings;
 }
 
+std::string NameHeldProblem(const policy::Policy& policy, const policy::Bridge& bridge, const core::LinkInfo* holder) {
+  if (!holder || holder->is_bridge() || core::IsManagedNic(policy.nics, *holder)) return "";
+  const std::string kind = holder->kind.empty() ? "a device" : "a " + holder->kind + " device";
+  return At(policy, bridge.pos) + "bridge name " + bridge.name + " is held by " + kind + " failoverd does not manage " +
+         "(ifindex " + std::to_string(holder->ifindex) + "): the kernel cannot make a bridge of that name; rename " +
+         "the bridge, or that device";
+}
+
 }  // namespace failoverd

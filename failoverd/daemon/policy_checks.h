@@ -36,6 +36,12 @@ PolicyCheck CheckPolicyOnHost(const policy::Policy& policy, firewall::Firewall* 
 // warning: ..." line each.
 std::vector<std::string> PolicyWarnings(const policy::Policy& policy, const std::vector<core::LinkInfo>& links);
 
+// When `holder`, the link that has `bridge`'s name on this host now, keeps the kernel
+// from giving a bridge that name: it is no bridge and no NIC the policy manages (which
+// failoverd would rename first) — a VM's tap, someone's tunnel, an excluded NIC. The
+// problem as a "PATH:LINE:COLUMN: ..." line; "" when there is none (no holder too).
+std::string NameHeldProblem(const policy::Policy& policy, const policy::Bridge& bridge, const core::LinkInfo* holder);
+
 // The zone of `bridge`: the pinned fragment when it is one of the zone the policy
 // names (a rollback's recorded rules), else ZONES_DIR/ZONE.nft.
 Result<firewall::ZoneFragment> ZoneOf(const policy::Bridge& bridge, const std::string& zones_dir,

@@ -3,6 +3,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -301,10 +302,24 @@ int CheckPolicy(const std::string& policy_path, const policy::ParseResult& parse
     return 2;
   }
   // What is only suspicious (a port's MAC no NIC here has): said, but no reason to refuse.
+  // A bridge name held by a device failoverd cannot take: refused.
   kernel::RtnlOps rtnl;
+  std::vector<std::string> held;
   if (rtnl.Open())
-    if (auto links = rtnl.DumpLinks())
+    if (auto links = rtnl.DumpLinks()) {
       for (const auto& warning : PolicyWarnings(*parsed.policy, *links)) std::printf("%s\n", warning.c_str());
+      for (const auto& bridge : parsed.policy->bridges) {
+        auto holder = std::find_if(links->begin(), links->end(), [&](const auto& link) { return link.name == bridge.name; });
+        const std::string problem =
+            NameHeldProblem(*parsed.policy, bridge, holder == links->end() ? nullptr : &*holder);
+        if (!problem.empty()) held.push_back(problem);
+      }
+    }
+  if (!held.empty()) {
+    for (const auto& problem : held) std::fprintf(stderr, "%s\n", problem.c_str());
+    std::fprintf(stderr, "failoverd: %zu problem(s) in %s\n", held.size(), policy_path.c_str());
+    return 2;
+  }
   if (!root) {
     std::printf("%s: ok (not root, so the rules were not checked against nftables)\n", policy_path.c_str());
   } else if (CheckZones(*parsed.policy) != 0) {

@@ -36,8 +36,13 @@ std::vector<int> FakeKernel::PortsOf(const std::string& bridge) const {
 }
 
 bool FakeKernel::ShouldFail(const std::string& op) {
+  if (fail_always_ == op) {
+    ++failed_calls[op];
+    return true;
+  }
   if (fail_next_ != op) return false;
   fail_next_.clear();
+  ++failed_calls[op];
   return true;
 }
 

@@ -31,6 +31,10 @@ class FakeKernel final : public core::KernelOps {
   std::vector<std::string>* journal() { return &calls_; }
   // Makes the next calls of `op` ("master", "rename", ...) fail.
   void FailNext(const std::string& op) { fail_next_ = op; }
+  // Makes every call of `op` fail until called again with "" (a kernel error that stays).
+  void FailAlways(const std::string& op) { fail_always_ = op; }
+  // How many calls of each op were made to fail.
+  std::map<std::string, int> failed_calls;
   // Called after each recorded change with its text: lets a test act while a plan runs.
   std::function<void(const std::string&)> after_call;
 
@@ -76,6 +80,7 @@ class FakeKernel final : public core::KernelOps {
   int next_ifindex_ = 2;
   std::vector<std::string> calls_;
   std::string fail_next_;
+  std::string fail_always_;
 };
 
 }  // namespace failoverd::testing
