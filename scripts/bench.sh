@@ -11,10 +11,12 @@
 #                                       # parts of bench_failover only (failover stp storm start taps load);
 #                                       # its JSON is also written to build-bench/bench_failover.json
 #   FAILOVERD_BIN=old/failoverd FAILOVERCTL_BIN=old/failoverctl ...   # bench_failover against another daemon
+#   BENCH_SOAK=1 SOAK_SECONDS=3600 scripts/bench.sh   # also the soak (tests/bench/run_soak.sh): an hour of random
+#                                       # control requests, reloads, flaps, cable moves and firewall flushes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${BENCH_DECIDE:=1}" "${BENCH_IDENTIFY:=1}" "${BENCH_FAILOVER:=1}"
+: "${BENCH_DECIDE:=1}" "${BENCH_IDENTIFY:=1}" "${BENCH_FAILOVER:=1}" "${BENCH_SOAK:=0}"
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DFAILOVERD_TESTS=ON >/dev/null
 cmake --build build-bench -j2 --target bench_decide bench_identify bench_failover failoverd failoverctl
 
@@ -23,7 +25,7 @@ if [[ "$BENCH_DECIDE" == 1 ]]; then
   build-bench/tests/bench/bench_decide
 fi
 
-[[ "$BENCH_IDENTIFY" == 1 || "$BENCH_FAILOVER" == 1 ]] || exit 0
+[[ "$BENCH_IDENTIFY" == 1 || "$BENCH_FAILOVER" == 1 || "$BENCH_SOAK" == 1 ]] || exit 0
 if [[ $(id -u) -ne 0 ]]; then
   echo "bench.sh: bench_identify and bench_failover need root (network namespaces); skipped" >&2
   exit 0
@@ -59,4 +61,11 @@ if [[ "$BENCH_FAILOVER" == 1 ]]; then
   echo "== bench_failover (JSON on stdout, progress on stderr; also build-bench/bench_failover.json)"
   BENCH_FAILOVER_BIN="$PWD/build-bench/tests/bench/bench_failover" BENCH_OUT="$PWD/build-bench/bench_failover.json" \
     bash tests/bench/run_failover_bench.sh
+fi
+
+if [[ "$BENCH_SOAK" == 1 ]]; then
+  echo
+  echo "== soak (${SOAK_SECONDS:-3600} s)"
+  FAILOVERD_BIN="${FAILOVERD_BIN:-$PWD/build-bench/failoverd/failoverd}" \
+    FAILOVERCTL_BIN="${FAILOVERCTL_BIN:-$PWD/build-bench/failoverd/failoverctl}" bash tests/bench/run_soak.sh
 fi
