@@ -35,4 +35,20 @@ SweepVerdict JudgeEntry(const ConntrackEntry& entry, const SweepScope& scope, bo
   return SweepVerdict::kForwarded;
 }
 
+bool CountUnlessSwept(SweepVerdict verdict, SweepReport& report) {
+  switch (verdict) {
+    case SweepVerdict::kSweep:
+      return true;
+    case SweepVerdict::kForwarded:
+      ++report.forwarded;
+      break;
+    case SweepVerdict::kTcpWouldBreak:
+      ++report.tcp_kept;
+      break;
+    default:
+      break;
+  }
+  return false;
+}
+
 }  // namespace failoverd::core

@@ -73,6 +73,10 @@ struct SweepReport {
   std::string note;        // why it was truncated, or what failed first
 };
 
+// Counts a verdict other than kSweep in `report` (the left-alone kinds it reports);
+// true for kSweep, which the caller deletes and counts itself.
+bool CountUnlessSwept(SweepVerdict verdict, SweepReport& report);
+
 // Deletes the entries JudgeEntry sweeps. Bounded (kernel/conntrack_table.h says how),
 // so a huge table never holds the event loop for long.
 class ConntrackSweeper {

@@ -192,19 +192,8 @@ Result<core::SweepReport> ConntrackTable::Sweep(const core::SweepScope& scope) {
         report.note = "stopped after " + std::to_string(limits_.max_entries) + " unmarked entries";
         return false;
       }
-      switch (core::JudgeEntry(dumped->entry, scope, tcp_resumes)) {
-        case core::SweepVerdict::kSweep:
-          doomed.push_back(std::move(*dumped));
-          break;
-        case core::SweepVerdict::kForwarded:
-          ++report.forwarded;
-          break;
-        case core::SweepVerdict::kTcpWouldBreak:
-          ++report.tcp_kept;
-          break;
-        default:
-          break;
-      }
+      if (core::CountUnlessSwept(core::JudgeEntry(dumped->entry, scope, tcp_resumes), report))
+        doomed.push_back(std::move(*dumped));
       return true;
     });
     if (error == ETIMEDOUT) {

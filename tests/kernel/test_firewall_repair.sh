@@ -16,18 +16,7 @@ lab_require_daemon
 lab_require nft python3
 
 m1=02:00:00:00:0b:01
-lab_ns server
-lab_switch a
-lab_nic server ens1 "$m1" a
-lab_host a peer 192.0.2.1/24
-
-lab_policy "$T/policy.toml" <<EOF2
-[[bridge]]
-name = "eth0"
-zone = "lan"
-address = ["192.0.2.9/24"]
-ports = [{ mac = "$m1" }]
-EOF2
+lab_eth0_one "$m1"
 
 server=$(lab_nsname server)
 nft_s() { ip netns exec "$server" nft "$@"; }

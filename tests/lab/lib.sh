@@ -323,6 +323,22 @@ lab_policy() {  # FILE  < bridge tables
   { lab_policy_header; echo; cat; } >"$1"
 }
 
+# The smallest bench: namespace `server` with NIC M1 on switch `a`, a peer 192.0.2.1
+# there, and $T/policy.toml with eth0 (zone lan, 192.0.2.9/24, port M1).
+lab_eth0_one() {  # M1
+  lab_ns server
+  lab_switch a
+  lab_nic server ens1 "$1" a
+  lab_host a peer 192.0.2.1/24
+  lab_policy "$T/policy.toml" <<EOF
+[[bridge]]
+name = "eth0"
+zone = "lan"
+address = ["192.0.2.9/24"]
+ports = [{ mac = "$1" }]
+EOF
+}
+
 # The usual bench: namespace `server` with NICs M1 (preferred) and M2 on switch `a`, a
 # peer 192.0.2.1 there, and $T/policy.toml with eth0 (zone lan, 192.0.2.9/24, ports
 # [M1, M2]).

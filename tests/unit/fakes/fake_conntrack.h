@@ -20,18 +20,9 @@ class FakeConntrack final : public core::ConntrackSweeper {
     std::vector<core::ConntrackEntry> kept;
     for (const auto& entry : entries) {
       if ((entry.mark & scope.accepted_mark) == 0) ++report.examined;
-      switch (core::JudgeEntry(entry, scope, tcp_resumes)) {
-        case core::SweepVerdict::kSweep:
-          ++report.swept;
-          continue;
-        case core::SweepVerdict::kForwarded:
-          ++report.forwarded;
-          break;
-        case core::SweepVerdict::kTcpWouldBreak:
-          ++report.tcp_kept;
-          break;
-        default:
-          break;
+      if (core::CountUnlessSwept(core::JudgeEntry(entry, scope, tcp_resumes), report)) {
+        ++report.swept;
+        continue;
       }
       kept.push_back(entry);
     }
