@@ -230,6 +230,9 @@ int RunReflex(int table_fd, const std::string& socket_path) {
     if (n <= 0) break;  // failoverd's end closed: it is gone
     const std::string_view message(buffer.data(), static_cast<size_t>(n));
     if (message == "bye") return 0;
+    // Every message is answered, so the daemon knows the reflex moves too (it feeds
+    // systemd's watchdog only while both do). Never waits: a full pair drops the answer.
+    (void)!send(table_fd, "ok", 2, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (message == "beat") continue;
     if (auto parsed = core::ParseReflexTable(message)) {
       table = std::move(*parsed);
@@ -314,6 +317,7 @@ Status ReflexLink::Start(const std::string& socket_path, const std::string& log_
   fd_ = pair[0];
   pid_ = pid;
   sent_.clear();
+  last_heard_ = SteadyClock::now();  // a reflex starting gets its time to answer
   return Status::Ok();
 }
 
@@ -324,6 +328,16 @@ void ReflexLink::Publish(const core::ReflexTable& table) {
 }
 
 void ReflexLink::Beat() {
+  if (fd_ >= 0) HearAnswers();
+  if (fd_ >= 0 && SteadyClock::now() - last_heard_ > std::chrono::seconds(kReflexSilenceSeconds)) {
+    // Stopped, or stuck: while the daemon lives it is passive, so it is replaced.
+    GetLogger("daemon")->error("the reflex (pid {}) has not answered for {} s: killed, and started again", pid_,
+                               kReflexSilenceSeconds);
+    if (pid_ > 0) kill(pid_, SIGKILL);
+    close(fd_);
+    fd_ = -1;
+    if (pid_ > 0 && waitpid(pid_, nullptr, 0) == pid_) pid_ = 0;  // SIGKILL: it ends at once
+  }
   if (fd_ < 0) {
     if (Revive() && !table_.empty() && Send(table_)) sent_ = table_;
     return;
@@ -332,9 +346,20 @@ void ReflexLink::Beat() {
   (void)Send("beat");
 }
 
+void ReflexLink::HearAnswers() {
+  char answer[16];
+  while (recv(fd_, answer, sizeof(answer), MSG_DONTWAIT) > 0) last_heard_ = SteadyClock::now();
+}
+
+bool ReflexLink::Responsive() {
+  if (socket_path_.empty()) return true;  // none was asked for
+  if (fd_ >= 0) HearAnswers();
+  return fd_ >= 0 && SteadyClock::now() - last_heard_ <= std::chrono::seconds(kReflexSilenceSeconds);
+}
+
 bool ReflexLink::Revive() {
   const long long now = std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now().time_since_epoch()).count();
-  if (socket_path_.empty() || now - last_start_s_ < 60) return false;
+  if (socket_path_.empty() || now - last_start_s_ < kReflexReviveSeconds) return false;
   if (Status started = Start(socket_path_, log_level_); !started) {
     GetLogger("daemon")->error("{}", started.message());
     return false;
@@ -359,6 +384,11 @@ bool ReflexLink::Send(const std::string& message) {
 
 void ReflexLink::Bye() {
   if (fd_ < 0) return;
+  // Closing with the reflex's answers still unread would make the kernel report the
+  // close as a reset (ECONNRESET) to the reflex before it reads the "bye", and it would
+  // arm as for a crash: no answer can come in after SHUT_RD, and those queued are read.
+  shutdown(fd_, SHUT_RD);
+  HearAnswers();
   (void)!send(fd_, "bye", 3, MSG_DONTWAIT | MSG_NOSIGNAL);
   close(fd_);
   fd_ = -1;

@@ -20,6 +20,9 @@
 // second from its loop and between the steps of every plan — and a reflex that hears
 // nothing for kReflexStallSeconds kills it (SIGKILL: nothing of it runs again) and
 // arms, as for a crash; systemd starts the next daemon, which takes over as usual.
+// The other way round, the reflex answers every message: one that stays silent for
+// kReflexSilenceSeconds is killed and started again, and systemd's watchdog is fed
+// only while both the daemon's loop turns and the reflex answers.
 #pragma once
 
 #include <chrono>
@@ -34,6 +37,10 @@ namespace failoverd {
 inline constexpr int kReflexHoldSeconds = 600;
 inline constexpr int kReflexStallSeconds = 10;
 inline constexpr int kReflexBeatMs = 1000;  // the daemon's loop beats this often
+// The reflex answers every message; one silent this long is killed and started again,
+// and meanwhile the daemon does not feed systemd's watchdog.
+inline constexpr int kReflexSilenceSeconds = 5;
+inline constexpr int kReflexReviveSeconds = 10;  // a reflex is started at most this often
 
 // `failoverd --reflex-fd FD --reflex-socket PATH`: runs the reflex; the exit code.
 int RunReflex(int table_fd, const std::string& socket_path);
@@ -54,17 +61,23 @@ class ReflexLink {
   // Starts a reflex (this program with --reflex-fd) for the socket at `socket_path`.
   Status Start(const std::string& socket_path, const std::string& log_level);
   // Sends `table` if it differs from the last one sent. A reflex that died is
-  // started again (at most once a minute).
+  // started again (at most every kReflexReviveSeconds).
   void Publish(const core::ReflexTable& table);
   // Proof that the daemon moves: sent unless something went to the reflex in the
-  // last 250 ms. A reflex that died is started again here too.
+  // last 250 ms. Reads the reflex's answers; one silent for kReflexSilenceSeconds is
+  // killed. A reflex that died is started again here too.
   void Beat();
+  // Whether the reflex has answered within kReflexSilenceSeconds (true when none was
+  // started: nothing to wait for). systemd's watchdog is fed only while it has.
+  bool Responsive();
   // A clean stop: the reflex ends instead of arming.
   void Bye();
 
  private:
   void Reap();
-  // Starts a reflex again after it died, at most once a minute; false if none runs.
+  // Reads the reflex's answers that have come in, without waiting.
+  void HearAnswers();
+  // Starts a reflex again after it died, at most every kReflexReviveSeconds; false if none runs.
   bool Revive();
   // Sends one message without waiting; false (and the reflex is given up) if it is gone.
   bool Send(const std::string& message);
@@ -75,6 +88,7 @@ class ReflexLink {
   std::string table_;  // the last table published, sent to a revived reflex
   long long last_start_s_ = 0;
   std::chrono::steady_clock::time_point last_sent_{};
+  std::chrono::steady_clock::time_point last_heard_{};  // the reflex's last answer (or its start)
 };
 
 }  // namespace failoverd

@@ -190,7 +190,7 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   const auto level = spdlog::level::to_string_view(spdlog::get_level());
   if (Status started = reflex.Start(reflex_socket, std::string(level.data(), level.size())); !started)
     log->error("{}: nothing will fail over while failoverd is not running", started.message());
-  // A reflex that could not start, or died, is started again from here (at most once a minute).
+  // A reflex that could not start, or died, is started again from here (at most every kReflexReviveSeconds).
   reflex.Publish(daemon.ReflexTable());
   daemon.SetReflexListener([&reflex](const core::ReflexTable& table) { reflex.Publish(table); });
   // The beats that tell the reflex this daemon still moves: from the loop, and between
@@ -251,13 +251,22 @@ int RunDaemon(const StartPlan& plan, const std::string& policy_path, const Migra
   });
   signal(SIGPIPE, SIG_IGN);
 
-  // The watchdog is fed from the event loop, so it proves the loop still turns.
+  // The watchdog is fed from the event loop, so it proves the loop still turns, and
+  // only while the reflex answers: systemd restarts a failoverd whose reflex cannot be
+  // brought back (reflex.h).
   uint64_t watchdog_usec = 0;
   std::function<void()> feed_watchdog;
+  bool starving = false;
   if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
     const auto period = std::chrono::microseconds(watchdog_usec / 2);
-    feed_watchdog = [&loop, &clock, &feed_watchdog, period] {
-      sd_notify(0, "WATCHDOG=1");
+    feed_watchdog = [&loop, &clock, &feed_watchdog, &reflex, &starving, &log, period] {
+      const bool responsive = reflex.Responsive();
+      if (responsive) sd_notify(0, "WATCHDOG=1");
+      if (responsive == starving)
+        log->log(responsive ? spdlog::level::info : spdlog::level::err,
+                 responsive ? "the reflex answers again: systemd's watchdog is fed again"
+                            : "the reflex does not answer: systemd's watchdog is not fed until it does");
+      starving = !responsive;
       loop.AddTimer(clock.Now() + period, feed_watchdog);
     };
     loop.AddTimer(clock.Now() + period, feed_watchdog);
