@@ -24,7 +24,7 @@ ReflexTable MakeReflexTable(const policy::Policy& policy, const Decision& decisi
     if (bridge.isolated || !bridge.active) continue;
     const LinkInfo* link = observed.FindByName(bridge.policy->name);
     const LinkInfo* active = observed.Find(bridge.active);
-    if (!link || !link->is_bridge() || !active || active->master != link->ifindex) continue;
+    if (!link || !link->is_own_bridge() || !active || active->master != link->ifindex) continue;
     std::vector<const NicDecision*> standbys, spares;
     for (const auto& nic : decision.nics) {
       if (nic.ifindex == bridge.active) continue;
@@ -88,7 +88,7 @@ std::optional<ReflexStep> ReflexStepFor(const ReflexTable& table, int lost, cons
   std::map<int, const LinkInfo*> by_ifindex;
   for (const auto& link : links) by_ifindex[link.ifindex] = &link;
   const auto bridge = by_ifindex.find(entry->bridge_ifindex);
-  if (bridge == by_ifindex.end() || bridge->second->name != entry->bridge || !bridge->second->is_bridge())
+  if (bridge == by_ifindex.end() || bridge->second->name != entry->bridge || !bridge->second->is_own_bridge())
     return std::nullopt;  // not the bridge it was
   for (const auto& link : links)
     if (link.master == entry->bridge_ifindex && link.carrier && link.ifindex != lost && link.admin_up)

@@ -53,6 +53,17 @@ TEST_F(ReflexTableTest, TheActivePortAndItsStandbysByPreference) {
   EXPECT_EQ(table.hold_down_ms, 0);
 }
 
+TEST_F(ReflexTableTest, NothingForABridgeFailoverdDidNotMakeNorDoesTheReflexAttachToOne) {
+  const ReflexTable table = Table();
+  ASSERT_EQ(table.entries.size(), 1u);
+  LinkInfo unmarked = *observed_.Find(bridge_);
+  unmarked.alias.clear();  // someone else's bridge that took the name
+  observed_.Update(unmarked, kNow);
+  EXPECT_TRUE(Table().entries.empty());
+  links_.SetCarrier(a_, false, kNow);
+  EXPECT_FALSE(ReflexStepFor(table, a_, Links()).has_value()) << "the published table's bridge is not failoverd's now";
+}
+
 TEST_F(ReflexTableTest, NothingForAnIsolatedBridgeNorANicTheAdministratorDetached) {
   Overrides isolated;
   isolated.isolated.insert("eth0");
