@@ -302,7 +302,8 @@ class Planner {
 }  // namespace
 
 bool IsOwnBridge(const LinkInfo& link, const Progress& progress) {
-  return link.is_own_bridge() || (link.is_bridge() && progress.unmarked_own_bridges.count(link.name) > 0);
+  return link.is_own_bridge() || (link.is_bridge() && (progress.own_bridges.count(link.ifindex) > 0 ||
+                                                       progress.unmarked_own_bridges.count(link.name) > 0));
 }
 
 std::set<std::string> OwnedAtStart(const policy::Policy& policy, const ObservedState& observed,

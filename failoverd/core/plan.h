@@ -63,6 +63,9 @@ struct Progress {
   // Bridges without failoverd's mark that are its own all the same (OwnedAtStart): the
   // update that brings them to the policy marks them.
   std::set<std::string> unmarked_own_bridges;
+  // Bridges failoverd made or took in this run, by ifindex: its own whatever their
+  // alias says later (someone clearing it is undone, and never opens the firewall).
+  std::set<int> own_bridges;
   // Addresses and default routes the previous policy put on a bridge and the new one does not.
   std::map<std::string, std::vector<IpPrefix>> stale_addresses;
   std::map<std::string, IpAddress> stale_gateways;
@@ -77,7 +80,8 @@ struct Plan {
 };
 
 // Whether failoverd may change the bridge `link` (a bridge with a policy bridge's
-// name): it carries failoverd's mark, or is one of `progress.unmarked_own_bridges`.
+// name): it carries failoverd's mark, or is one of `progress.own_bridges` or
+// `progress.unmarked_own_bridges`.
 bool IsOwnBridge(const LinkInfo& link, const Progress& progress);
 
 // Bridges that lack failoverd's mark at start and are failoverd's all the same:

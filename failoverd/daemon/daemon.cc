@@ -66,9 +66,16 @@ void Daemon::KeepNewerState(const std::string& problem) {
   events_.Add(clock_.WallNow(), "error", state_note_);
 }
 
+void Daemon::RememberOwnBridges() {
+  for (const auto& bridge : policy_.bridges)
+    if (const core::LinkInfo* link = observed_.FindByName(bridge.name); link && core::IsOwnBridge(*link, progress_))
+      progress_.own_bridges.insert(link->ifindex);
+}
+
 void Daemon::TakeBackUnmarkedBridges() {
   progress_.unmarked_own_bridges = core::OwnedAtStart(policy_, observed_, StringsOf(state_.Section(StateStore::kMadeBeforeMarks)),
                                                       StringsOf(state_.Section("bridges")));
+  RememberOwnBridges();
   for (const auto& name : progress_.unmarked_own_bridges)
     log_->warn("{}: bridge without failoverd's mark, made by failoverd (an older one, or one that stopped before "
                "marking it): taken back and marked",
@@ -233,6 +240,7 @@ void Daemon::Reconcile() {
       decision_ = DecideNow();
       RecordNames(decision_);
     }
+    RememberOwnBridges();
     const core::Plan plan = core::MakePlan(policy_, decision_, observed_, progress_);
     for (const auto& [bridge, why] : plan.blocked)
       if (blocked_[bridge] != why) log_->error("{}: {}", bridge, why);

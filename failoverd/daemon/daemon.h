@@ -219,6 +219,9 @@ class Daemon {
   // Start: which unmarked bridges with policy names are failoverd's all the same
   // (core::OwnedAtStart), into progress_.unmarked_own_bridges.
   void TakeBackUnmarkedBridges();
+  // The policy bridges that are failoverd's now, into progress_.own_bridges: they stay
+  // its own for this run whatever their alias says later.
+  void RememberOwnBridges();
   // After a repair of the firewall: deletes the conntrack entries to the governed
   // interfaces' addresses that no zone accepted (daemon_conntrack.cc).
   void SweepConnectionsAfterRepair();

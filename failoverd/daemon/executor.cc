@@ -108,6 +108,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       auto ifindex = kernel_.CreateBridge(action.spec);
       if (!ifindex) return ifindex.status();
       created_bridges_[action.bridge] = *ifindex;
+      progress.own_bridges.insert(*ifindex);
       events_.Add(clock_.WallNow(), "bridge", action.Describe());
       return Status::Ok();
     }
@@ -153,6 +154,7 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
       if (status) {
         progress.bridges_to_update.erase(action.bridge);
         progress.unmarked_own_bridges.erase(action.bridge);  // it carries the mark now
+        progress.own_bridges.insert(ifindex);
         log_->info("{}", action.Describe());  // old -> new
         events_.Add(clock_.WallNow(), "bridge", action.Describe());
       }

@@ -5,6 +5,7 @@
 #     is when the policy has a bridge eth0: not re-MACed, not given ports or addresses,
 #     not firewalled; status says why; its port is left alone; it keeps answering.
 #  2. Deleted, failoverd makes its own eth0, marked, with the policy's MAC.
+#     Its mark cleared while the daemon runs, it is marked again and keeps its zone.
 #  3. failoverd's own bridge, changed by hand while the daemon was stopped (MAC, STP), is
 #     brought back to the policy at the next start, and the log says old -> new.
 #  4. With state.json lost, its own bridge is still its own (the mark is in the kernel).
@@ -76,6 +77,16 @@ stable_mac=$(eth0_mac)
 assert_ne "$foreign_mac" "$stable_mac" "with the policy's MAC"
 wait_until 10 lab_ping_ok peer 192.0.2.9
 ok "failoverd's eth0 answers on 192.0.2.9 (MAC $stable_mac)"
+
+# 2b. Someone clears the mark while the daemon runs: it stays failoverd's, is marked
+# again, and keeps its zone.
+ip -n "$S" link set eth0 alias ""
+marked_again() { grep -q "alias failoverd" <<<"$(eth0_detail)"; }
+wait_until 10 marked_again
+ok "a cleared mark is put back"
+assert_cmd "eth0 keeps its zone chain" ip netns exec "$S" nft list chain inet failoverd in_eth0
+eth0_state_is up || fail "eth0 is not up after its mark was cleared: $(lab_status_json | jq -c '.bridges')"
+lab_ping_ok peer 192.0.2.9 || fail "failoverd's eth0 stopped answering after its mark was cleared"
 
 # 3. ----------------------------------------------------------------------------------------
 lab_daemon_stop

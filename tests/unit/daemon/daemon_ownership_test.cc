@@ -92,5 +92,26 @@ TEST_F(OwnershipTest, ABridgeFailoverdCreatesIsMarked) {
   EXPECT_EQ(kernel_.FindByName("eth0")->alias, "failoverd");
 }
 
+TEST_F(OwnershipTest, ItsOwnBridgeStaysItsOwnWhenSomeoneClearsTheMark) {
+  kernel_.AddNic("ens1", kMacA);
+  Start();
+  const int bridge = kernel_.FindByName("eth0")->ifindex;
+  const size_t scripts = firewall_.scripts.size();
+  kernel_.link(bridge).alias.clear();  // `ip link set eth0 alias ""`
+  daemon_->Resync();
+  EXPECT_EQ(kernel_.link(bridge).alias, "failoverd") << "marked again";
+  EXPECT_TRUE(Called("update eth0"));
+  EXPECT_NE(daemon_->StatusJson()["bridges"][0]["state"], "error");
+  // Its zone is never dropped: a repair now writes eth0 governed and zoned.
+  for (size_t i = scripts; i < firewall_.scripts.size(); ++i)
+    EXPECT_EQ(firewall_.scripts[i].find("delete element inet failoverd governed { \"eth0\" }"), std::string::npos);
+  firewall_.Flush();
+  daemon_->CheckFirewall(/*foreign=*/true);
+  const std::string table = LastScript();
+  EXPECT_NE(table.find("delete table inet failoverd"), std::string::npos) << "repaired: " << table;
+  EXPECT_NE(table.find("elements = { \"eth0\" }"), std::string::npos) << table;
+  EXPECT_NE(table.find("chain inet failoverd in_eth0"), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace failoverd
