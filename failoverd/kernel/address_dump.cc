@@ -58,10 +58,12 @@ Result<std::vector<KernelAddress>> DumpAddresses(NetlinkRequester& rtnl, int ifi
   nlmsghdr* nlh = StartRequest(buffer, RTM_GETADDR, 0);
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_UNSPEC;
-  // Without NETLINK_GET_STRICT_CHK the kernel ignores ifa_index and dumps all
-  // addresses; filtering here works on every kernel.
+  // One interface's: with strict checking the kernel sends only its addresses (a
+  // start that prepares N NICs would otherwise read every address of the host N
+  // times); the filter below keeps kernels without it right.
+  ifa->ifa_index = static_cast<uint32_t>(ifindex);
   std::vector<NetlinkMessage> messages;
-  const NetlinkReply reply = rtnl.Dump(nlh, &messages);
+  const NetlinkReply reply = ifindex ? rtnl.FilteredDump(nlh, &messages) : rtnl.Dump(nlh, &messages);
   if (!reply.ok()) return ReplyStatus("dump addresses", reply);
   std::vector<KernelAddress> addresses;
   for (const NetlinkMessage& message : messages) {

@@ -135,6 +135,18 @@ NetlinkReply NetlinkRequester::Request(const NetlinkMessage& request,
   return Request(reinterpret_cast<nlmsghdr*>(copy.data()), replies);
 }
 
+NetlinkReply NetlinkRequester::FilteredDump(nlmsghdr* request, std::vector<NetlinkMessage>* messages) {
+  if (!socket_) return Dump(request, messages);
+  int on = 1;
+  const bool strict = mnl_socket_setsockopt(socket_, NETLINK_GET_STRICT_CHK, &on, sizeof on) == 0;
+  NetlinkReply reply = Dump(request, messages);
+  if (strict) {
+    int off = 0;
+    mnl_socket_setsockopt(socket_, NETLINK_GET_STRICT_CHK, &off, sizeof off);
+  }
+  return reply;
+}
+
 NetlinkReply NetlinkRequester::Dump(nlmsghdr* request, std::vector<NetlinkMessage>* messages) {
   NetlinkReply reply;
   for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {

@@ -75,6 +75,11 @@ class NetlinkRequester {
   // Sends `request` as a dump (NLM_F_REQUEST|NLM_F_DUMP added) and collects
   // every message up to NLMSG_DONE into `messages` (replacing its contents).
   NetlinkReply Dump(nlmsghdr* request, std::vector<NetlinkMessage>* messages);
+  // The same with NETLINK_GET_STRICT_CHK on for this one dump, so that the kernel
+  // applies the filters in the request's header (an address dump's ifa_index) and
+  // sends only what matches. A kernel without strict checking (before 4.20) sends
+  // everything, as for Dump: the caller filters too.
+  NetlinkReply FilteredDump(nlmsghdr* request, std::vector<NetlinkMessage>* messages);
 
  private:
   NetlinkReply Exchange(nlmsghdr* request, bool dump, std::vector<NetlinkMessage>* out,

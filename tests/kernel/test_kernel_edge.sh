@@ -100,8 +100,11 @@ ok "DumpLinks: eth0 has carrier once a port is up"
 ip -n "$S" addr add 192.0.2.50/24 dev hweth7
 ip -n "$S" addr add 192.0.2.51/24 dev hweth7       # a secondary: goes with the primary
 ip -n "$S" addr add 2001:db8::50/64 dev hweth7 nodad
+ip -n "$S" addr add 198.51.100.77/24 dev eth0       # another link's: stays
 assert_cmd "PrepareNic hweth7" tool prepare hweth7
 assert_eq "0" "$(ip -n "$S" -j addr show dev hweth7 | jq '[.[0].addr_info[]] | length')" "hweth7 has no address left"
+assert_match "198\.51\.100\.77/24" "$(ip -n "$S" addr show dev eth0)" "eth0's address is left where it is"
+ip -n "$S" addr del 198.51.100.77/24 dev eth0
 sysctl_of() { ip netns exec "$S" cat "/proc/sys/net/$1"; }
 assert_eq "1" "$(sysctl_of ipv6/conf/hweth7/disable_ipv6)" "hweth7 disable_ipv6"
 assert_eq "0" "$(sysctl_of ipv6/conf/hweth7/accept_ra)" "hweth7 accept_ra"
