@@ -336,8 +336,9 @@ void ReflexLink::Beat() {
     if (pid_ > 0) kill(pid_, SIGKILL);
     close(fd_);
     fd_ = -1;
-    if (pid_ > 0 && waitpid(pid_, nullptr, 0) == pid_) pid_ = 0;  // SIGKILL: it ends at once
+    Reap();  // never waits: one that has not ended yet is reaped by a later beat
   }
+  if (dying_ > 0 && waitpid(dying_, nullptr, WNOHANG) == dying_) dying_ = 0;
   if (fd_ < 0) {
     if (Revive() && !table_.empty() && Send(table_)) sent_ = table_;
     return;
@@ -396,7 +397,9 @@ void ReflexLink::Bye() {
 }
 
 void ReflexLink::Reap() {
-  if (pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = 0;
+  if (pid_ <= 0) return;
+  if (waitpid(pid_, nullptr, WNOHANG) != pid_) dying_ = pid_;  // ends soon: a later beat reaps it
+  pid_ = 0;
 }
 
 }  // namespace failoverd

@@ -84,6 +84,7 @@ class ReflexLink {
 
   int fd_ = -1;
   int pid_ = 0;
+  int dying_ = 0;  // a reflex told to end (or killed) that had not ended yet: reaped by a later beat
   std::string socket_path_, log_level_, sent_;
   std::string table_;  // the last table published, sent to a revived reflex
   long long last_start_s_ = 0;
