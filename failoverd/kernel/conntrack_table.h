@@ -7,8 +7,9 @@
 // the kernel refuses the delete). Closing the socket ends an unfinished dump.
 //
 // Bounded: at most `max_entries` unmarked entries are looked at, and everything stops
-// at `budget` (dump and deletes): the sweep runs on the daemon's loop, after a repair,
-// never on the failover path (the reflex does not wait for the loop). The report says
+// at `budget` (dump and deletes): the sweep runs on the daemon's loop after a repair,
+// so a carrier loss that comes during it waits at most that long for the fast path
+// (a sweep of a few hundred entries takes well under a millisecond). The report says
 // when it stopped early. Owned by the daemon's runner; not thread-safe.
 #pragma once
 
@@ -42,7 +43,7 @@ std::optional<DumpedConntrack> ParseConntrackMessage(const nlmsghdr* nlh);
 // How much one sweep may do.
 struct SweepLimits {
   size_t max_entries = 65536;             // unmarked entries looked at
-  std::chrono::milliseconds budget{200};  // for the whole sweep, dump and deletes
+  std::chrono::milliseconds budget{50};  // for the whole sweep, dump and deletes
 };
 
 class ConntrackTable final : public core::ConntrackSweeper {
