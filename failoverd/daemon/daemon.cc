@@ -124,26 +124,15 @@ Status Daemon::Start() {
     progress_.zoned_bridges.insert(bridge.bridge);
     executor_.RecordInstalledZone(bridge.bridge, bridge.zone);
   }
-  for (const auto& interface : policy_.interfaces) {
-    // A zone that cannot be read leaves the interface to the administrator's rules
-    // rather than closing it: it is not failoverd's to cut off.
-    auto pinned = executor_.pinned_zones().find(interface.name);
-    if (pinned != executor_.pinned_zones().end() && pinned->second.name == interface.zone)
-      interface_zones_[interface.name] = pinned->second;
-    else if (auto zone = firewall::LoadZone(policy_.daemon.zones_dir, interface.zone))
-      interface_zones_[interface.name] = *zone;
-    else
-      log_->error("{}: zone {} not installed, the interface is left to your own rules: {}", interface.name,
-                  interface.zone, zone.message());
-  }
+  interface_zones_.Load(policy_, executor_.pinned_zones());
   if (Status applied = firewall_.Apply(firewall::TableScript(CurrentTable())); !applied)
     return Status::Error("firewall table inet failoverd not installed: " + applied.message());
   zero_phase_ = true;
   events_.Add(clock_.WallNow(), "firewall",
               "table inet failoverd installed (" + std::to_string(adopted.size()) + " existing bridge zones kept, " +
-                  std::to_string(interface_zones_.size()) + " interface zones)");
+                  std::to_string(interface_zones_.installed().size()) + " interface zones)");
   log_->info("firewall installed: {} bridge(s) of the policy governed, {} existing; {} interface zone(s)",
-             policy_.bridges.size(), adopted.size(), interface_zones_.size());
+             policy_.bridges.size(), adopted.size(), interface_zones_.installed().size());
 
   if (!origin_.message.empty()) {
     if (origin_.fallback.empty()) log_->warn("{}", origin_.message);
@@ -304,43 +293,14 @@ firewall::TableSpec Daemon::CurrentTable() const {
     const core::LinkInfo* link = observed_.FindByName(name);
     return link && link->is_bridge() && !core::IsOwnBridge(*link, progress_);
   });
-  for (const auto& [name, zone] : interface_zones_) governed.insert(name);
+  for (const auto& [name, zone] : interface_zones_.installed()) governed.insert(name);
   spec.governed.assign(governed.begin(), governed.end());
   for (const std::string& bridge : progress_.zoned_bridges) {
     auto installed = executor_.installed_zones().find(bridge);
     if (installed != executor_.installed_zones().end()) spec.zones.push_back({bridge, installed->second});
   }
-  for (const auto& [name, zone] : interface_zones_) spec.zones.push_back({name, zone});
+  for (const auto& [name, zone] : interface_zones_.installed()) spec.zones.push_back({name, zone});
   return spec;
-}
-
-void Daemon::SyncInterfaceZones(const std::map<std::string, firewall::ZoneFragment>& zones) {
-  for (auto it = interface_zones_.begin(); it != interface_zones_.end();) {
-    if (policy_.FindInterface(it->first)) {
-      ++it;
-      continue;
-    }
-    if (Status removed = firewall_.Apply(firewall::RemoveZoneScript(it->first)); !removed)
-      log_->error("{}: zone not removed: {}", it->first, removed.message());
-    else
-      log_->info("{}: zone {} removed; the interface is left to your own rules", it->first, it->second.name);
-    it = interface_zones_.erase(it);
-  }
-  for (const auto& interface : policy_.interfaces) {
-    auto zone = zones.find(interface.name);
-    if (zone == zones.end()) continue;
-    auto installed = interface_zones_.find(interface.name);
-    if (installed != interface_zones_.end() && installed->second.name == zone->second.name &&
-        installed->second.input_rules == zone->second.input_rules &&
-        installed->second.forward_rules == zone->second.forward_rules)
-      continue;
-    if (Status applied = firewall_.Apply(firewall::InstallZoneScript({interface.name, zone->second})); !applied) {
-      log_->error("{}: zone {} not installed: {}", interface.name, interface.zone, applied.message());
-      continue;
-    }
-    interface_zones_[interface.name] = zone->second;
-    log_->info("{}: zone {} installed", interface.name, interface.zone);
-  }
 }
 
 void Daemon::CheckFirewall(bool foreign) {

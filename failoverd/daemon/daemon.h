@@ -30,6 +30,7 @@
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/executor.h"
 #include "failoverd/daemon/firewall_keeper.h"
+#include "failoverd/daemon/interface_zones.h"
 #include "failoverd/daemon/last_good.h"
 #include "failoverd/daemon/live_nic_watch.h"
 #include "failoverd/daemon/metrics.h"
@@ -227,8 +228,6 @@ class Daemon {
   void SweepConnectionsAfterRepair();
   // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
   firewall::TableSpec CurrentTable() const;
-  // Installs, replaces or removes the zones of [[interface]]s to match the policy.
-  void SyncInterfaceZones(const std::map<std::string, firewall::ZoneFragment>& zones);
   nlohmann::json BridgeJson(const core::BridgeDecision& bridge) const;
   nlohmann::json NicJson(const core::NicDecision& nic) const;
   nlohmann::json SeenJson(int ifindex) const;
@@ -323,7 +322,7 @@ class Daemon {
   bool zero_phase_ = false;
   PolicyOrigin origin_;  // its window_deadline is opened as the "start" window by Start()
   // The zones of the policy's [[interface]]s, as installed.
-  std::map<std::string, firewall::ZoneFragment> interface_zones_;
+  InterfaceZones interface_zones_{firewall_, log_};
   bool reconciling_ = false;
   std::string state_note_;  // what happened to an unreadable state.json at start, for status
 

@@ -59,7 +59,7 @@ void Daemon::RecordLastGood(const std::string& why) {
   spec.nic_prefix = policy_.nics.prefix;
   std::set<std::string> governed;
   for (const auto& bridge : policy_.bridges) governed.insert(bridge.name);
-  for (const auto& [name, zone] : interface_zones_) {
+  for (const auto& [name, zone] : interface_zones_.installed()) {
     governed.insert(name);
     spec.zones.push_back({name, zone});
   }

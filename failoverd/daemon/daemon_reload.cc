@@ -87,7 +87,7 @@ Result<nlohmann::json> Daemon::ApplyPolicy(policy::Policy next,
 
   policy_ = std::move(next);
   executor_.SetPinnedZones(std::move(recorded_zones));
-  SyncInterfaceZones(zones);
+  interface_zones_.Sync(policy_, zones);
   // A reload judges every NIC again: [nics] may select others now, and a NIC left
   // alone may have been given up by whoever configured it.
   std::set<int> all;
