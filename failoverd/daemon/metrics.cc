@@ -17,6 +17,16 @@ void Sample(std::string& out, const char* name, const std::string& label, const 
   out += " " + number + "\n";
 }
 
+// A gauge of seconds that exists once there is something to show (`precision` decimals).
+void SecondsGauge(std::string& out, const char* name, const char* help, const std::optional<double>& seconds,
+                  int precision) {
+  if (!seconds) return;
+  char number[32];
+  std::snprintf(number, sizeof number, "%.*f", precision, *seconds);
+  Header(out, name, "gauge", help);
+  Sample(out, name, "", "", number);
+}
+
 }  // namespace
 
 std::string Metrics::Exposition(const Gauges& gauges) const {
@@ -39,13 +49,9 @@ std::string Metrics::Exposition(const Gauges& gauges) const {
   Header(out, "failoverd_firewall_restores_total", "counter",
          "Times table inet failoverd was put back after someone else changed, flushed or replaced it.");
   Sample(out, "failoverd_firewall_restores_total", "", "", std::to_string(firewall_restores));
-  if (last_firewall_repair_seconds) {
-    char number[32];
-    std::snprintf(number, sizeof number, "%.6f", *last_firewall_repair_seconds);
-    Header(out, "failoverd_last_firewall_repair_window_seconds", "gauge",
-           "The last repair of table inet failoverd, from someone's change being noticed until the table was back.");
-    Sample(out, "failoverd_last_firewall_repair_window_seconds", "", "", number);
-  }
+  SecondsGauge(out, "failoverd_last_firewall_repair_window_seconds",
+               "The last repair of table inet failoverd, from someone's change being noticed until the table was back.",
+               last_firewall_repair_seconds, 6);
   Header(out, "failoverd_conntrack_swept_total", "counter",
          "Connection-tracking entries to the host deleted after a repair: opened while table inet failoverd was "
          "missing, never accepted by a zone.");
@@ -58,20 +64,12 @@ std::string Metrics::Exposition(const Gauges& gauges) const {
   Sample(out, "failoverd_early_carrier_losses_total", "", "", std::to_string(early_carrier_losses));
   Header(out, "failoverd_failed_actions_total", "counter", "Kernel changes that failed.");
   Sample(out, "failoverd_failed_actions_total", "", "", std::to_string(failed_actions));
-  if (last_failover_seconds) {
-    char number[32];
-    std::snprintf(number, sizeof number, "%.6f", *last_failover_seconds);
-    Header(out, "failoverd_last_failover_duration_seconds", "gauge",
-           "From the start of the decision to fail over until the new port was attached and announced.");
-    Sample(out, "failoverd_last_failover_duration_seconds", "", "", number);
-  }
-  if (last_rollback_seconds) {
-    char number[32];
-    std::snprintf(number, sizeof number, "%.3f", *last_rollback_seconds);
-    Header(out, "failoverd_last_rollback_duration_seconds", "gauge",
-           "The last rollback of an unconfirmed apply, from its start until the state was checked against the record.");
-    Sample(out, "failoverd_last_rollback_duration_seconds", "", "", number);
-  }
+  SecondsGauge(out, "failoverd_last_failover_duration_seconds",
+               "From the start of the decision to fail over until the new port was attached and announced.",
+               last_failover_seconds, 6);
+  SecondsGauge(out, "failoverd_last_rollback_duration_seconds",
+               "The last rollback of an unconfirmed apply, from its start until the state was checked against the record.",
+               last_rollback_seconds, 3);
   Header(out, "failoverd_nics_left_alone_total", "counter",
          "Times a live NIC (someone's address or route on it) was judged to be left alone.");
   Sample(out, "failoverd_nics_left_alone_total", "", "", std::to_string(nics_left_alone));
