@@ -15,19 +15,7 @@ m1=02:00:00:00:59:01
 m2=02:00:00:00:59:02
 m3=02:00:00:00:59:03
 m4=02:00:00:00:59:04
-lab_ns server
-lab_switch a
-lab_nic server ens1 "$m1" a
-lab_nic server ens2 "$m2" a
-lab_nic server ens3 "$m3" a
-lab_host a peer 192.0.2.1/24
-lab_policy "$T/policy.toml" <<EOF
-[[bridge]]
-name = "eth0"
-zone = "lan"
-address = ["192.0.2.9/24"]
-ports = [{ mac = "$m1" }, { mac = "$m2" }, { mac = "$m3" }]
-EOF
+lab_eth0 "$m1" "$m2" "$m3"
 lab_daemon_start server "$T/policy.toml"
 n1=$(lab_nic_name server "$m1")
 n3=$(lab_nic_name server "$m3")

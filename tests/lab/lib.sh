@@ -323,39 +323,29 @@ lab_policy() {  # FILE  < bridge tables
   { lab_policy_header; echo; cat; } >"$1"
 }
 
-# The smallest bench: namespace `server` with NIC M1 on switch `a`, a peer 192.0.2.1
-# there, and $T/policy.toml with eth0 (zone lan, 192.0.2.9/24, port M1).
-lab_eth0_one() {  # M1
+# The usual bench: namespace `server` with NICs M1, M2, ... (ens1, ens2, ..., the first
+# preferred) on switch `a`, a peer 192.0.2.1 there, and $T/policy.toml with eth0 (zone
+# lan, 192.0.2.9/24, ports [M1, M2, ...]).
+lab_eth0() {  # M1 [M2...]
+  local i=0 mac ports=""
   lab_ns server
   lab_switch a
-  lab_nic server ens1 "$1" a
+  for mac in "$@"; do
+    i=$((i + 1))
+    lab_nic server "ens$i" "$mac" a
+    ports+="${ports:+, }{ mac = \"$mac\" }"
+  done
   lab_host a peer 192.0.2.1/24
   lab_policy "$T/policy.toml" <<EOF
 [[bridge]]
 name = "eth0"
 zone = "lan"
 address = ["192.0.2.9/24"]
-ports = [{ mac = "$1" }]
+ports = [$ports]
 EOF
 }
-
-# The usual bench: namespace `server` with NICs M1 (preferred) and M2 on switch `a`, a
-# peer 192.0.2.1 there, and $T/policy.toml with eth0 (zone lan, 192.0.2.9/24, ports
-# [M1, M2]).
-lab_eth0_pair() {  # M1 M2
-  lab_ns server
-  lab_switch a
-  lab_nic server ens1 "$1" a
-  lab_nic server ens2 "$2" a
-  lab_host a peer 192.0.2.1/24
-  lab_policy "$T/policy.toml" <<EOF
-[[bridge]]
-name = "eth0"
-zone = "lan"
-address = ["192.0.2.9/24"]
-ports = [{ mac = "$1" }, { mac = "$2" }]
-EOF
-}
+lab_eth0_one() { lab_eth0 "$1"; }  # M1
+lab_eth0_pair() { lab_eth0 "$1" "$2"; }  # M1 M2
 
 lab_require_daemon() {
   [[ -x "$FAILOVERD_BIN" ]] || fail "daemon binary $FAILOVERD_BIN not found (build first)"
