@@ -238,6 +238,9 @@ void Daemon::Reconcile() {
       roles_.LogChanges(decision_, started);
       break;
     }
+    // Listed before a bridge is made: one left unmarked by a crash between its creation
+    // and its mark is then known as failoverd's at the next start (core::OwnedAtStart).
+    RecordManagedBridges();
     // The plan runs first; logging the role changes waits until the new port forwards.
     const Executor::Outcome outcome =
         executor_.Execute(policy_, plan, observed_, progress_, [this] { return InterruptPlan(); }, hooks_.progress);

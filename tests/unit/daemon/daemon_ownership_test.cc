@@ -92,6 +92,19 @@ TEST_F(OwnershipTest, ABridgeFailoverdCreatesIsMarked) {
   EXPECT_EQ(kernel_.FindByName("eth0")->alias, "failoverd");
 }
 
+TEST_F(OwnershipTest, StateJsonListsABridgeBeforeItIsMade) {
+  // So that one a crash leaves unmarked (created, not yet marked) is known at the next
+  // start as failoverd's (down and without ports: OwnedAtStart).
+  kernel_.AddNic("ens1", kMacA);
+  std::string listed_when_made;
+  kernel_.after_call = [&](const std::string& call) {
+    if (!call.starts_with("bridge eth0")) return;
+    if (auto text = ReadWholeFile(state_dir_ + "/state.json")) listed_when_made = *text;
+  };
+  Start();
+  EXPECT_NE(listed_when_made.find("\"bridges\": [\n    \"eth0\"\n  ]"), std::string::npos) << listed_when_made;
+}
+
 TEST_F(OwnershipTest, ItsOwnBridgeStaysItsOwnWhenSomeoneClearsTheMark) {
   kernel_.AddNic("ens1", kMacA);
   Start();
