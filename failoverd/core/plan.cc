@@ -119,11 +119,15 @@ class Planner {
   }
 
   // What differs between failoverd's bridge `link` and `spec`, as "mac A -> B, stp on
-  // -> off"; "" when it is as the policy says. A zero MAC in `spec` follows the ports.
-  static std::string DifferencesFrom(const LinkInfo& link, const BridgeSpec& spec) {
+  // -> off"; "" when it is as the policy says. The MAC counts only when `mac_pinned`: a
+  // zero MAC in `spec` follows the ports, and an inherited one follows whichever NIC
+  // ranks first now (a NIC unplugged or not yet identified would move it), so a
+  // running bridge keeps the one it was given.
+  static std::string DifferencesFrom(const LinkInfo& link, const BridgeSpec& spec, bool mac_pinned) {
     std::string out;
     auto add = [&out](const std::string& text) { out += (out.empty() ? "" : ", ") + text; };
-    if (!spec.mac.IsZero() && link.mac != spec.mac) add("mac " + link.mac.ToString() + " -> " + spec.mac.ToString());
+    if (mac_pinned && !spec.mac.IsZero() && link.mac != spec.mac)
+      add("mac " + link.mac.ToString() + " -> " + spec.mac.ToString());
     if (const auto& kernel = link.bridge_settings) {
       if (kernel->stp != spec.stp)
         add(std::string("stp ") + (kernel->stp ? "on" : "off") + " -> " + (spec.stp ? "on" : "off"));
@@ -202,13 +206,16 @@ class Planner {
       plan_.actions.push_back(create);
     }
     if (link) {
-      std::string differences = DifferencesFrom(*link, spec);
-      if (!differences.empty() || progress_.bridges_to_update.count(name)) {
+      const bool changed = progress_.bridges_to_update.count(name) > 0;
+      const bool mac_pinned = bridge.policy->mac.kind != policy::MacRule::Kind::kInherit;
+      std::string differences = DifferencesFrom(*link, spec, mac_pinned);
+      if (!differences.empty() || changed) {
         Action update;
         update.type = Action::Type::kUpdateBridge;
         update.bridge = name;
         update.spec = spec;
-        update.reason = progress_.bridges_to_update.count(name) ? "changed in the policy" : "not as the policy says";
+        if (!mac_pinned && !changed) update.spec.mac = link->mac;  // see DifferencesFrom
+        update.reason = changed ? "changed in the policy" : "not as the policy says";
         if (!differences.empty()) update.reason += ": " + differences;
         plan_.actions.push_back(update);
       }

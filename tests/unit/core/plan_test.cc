@@ -172,6 +172,32 @@ TEST_F(PlanTest, FailoverdsOwnBridgeIsBroughtToThePolicyOldToNew) {
                 ", stp on -> off, forward delay 15 -> 0 s");
 }
 
+TEST_F(PlanTest, AnInheritedMacIsNotMovedOnARunningBridge) {
+  // mac = "inherit": the first preferred NIC now is hweth1 (hweth0 was unplugged), but
+  // the bridge keeps the MAC it was given; only STP, the delay and the mark are brought back.
+  const int b = Add("hweth1", kMacB);
+  const int br = Add("eth0", kMacA, "bridge");
+  LinkInfo link = *observed_.Find(br);
+  link.bridge_settings = BridgeSettings{false, 0};
+  observed_.Update(link, MonoTime{});
+  Enslave(b, br);
+  progress_.prepared_nics = {b};
+  progress_.zoned_bridges = {"eth0"};
+  progress_.configured_bridges = {"eth0"};
+  policy::Policy policy = VethPolicy({ActiveBackup("eth0", {kMacA, kMacB})});
+  policy.bridges[0].mac.kind = policy::MacRule::Kind::kInherit;
+  EXPECT_EQ(UpdateReason(policy), "") << "nothing to change";
+  link.alias.clear();  // its mark cleared by someone: failoverd's all the same in this run
+  progress_.own_bridges = {br};
+  observed_.Update(link, MonoTime{});
+  EXPECT_EQ(UpdateReason(policy), "not as the policy says: marked as failoverd's");
+  const Decision decision = Decide({policy, observed_, remembered_, "id", MonoTime(std::chrono::hours(1))});
+  for (const auto& action : MakePlan(policy, decision, observed_, progress_).actions)
+    if (action.type == Action::Type::kUpdateBridge) {
+      EXPECT_EQ(action.spec.mac.ToString(), kMacA) << "kept";
+    }
+}
+
 TEST_F(PlanTest, AnUnmarkedBridgeFailoverdMadeIsMarkedByTheUpdate) {
   const int a = Add("hweth0", kMacA);
   const int br = links_.AddForeignBridge("eth0", StableBridgeMac("id", "eth0").ToString());
