@@ -19,6 +19,7 @@ const char* ToString(Action::Type type) {
     case Action::Type::kAnnounce: return "announce";
     case Action::Type::kUpdateBridge: return "update-bridge";
     case Action::Type::kDeleteBridge: return "delete-bridge";
+    case Action::Type::kRemoveZone: return "remove-zone";
   }
   return "?";
 }
@@ -44,6 +45,7 @@ std::string Action::Describe() const {
              std::to_string(spec.forward_delay_s) + " s";
       break;
     case Type::kDeleteBridge: text = bridge + ": delete bridge and its firewall zone"; break;
+    case Type::kRemoveZone: text = bridge + ": remove firewall zone"; break;
   }
   if (!reason.empty()) text += " (" + reason + ")";
   return text;
@@ -187,13 +189,15 @@ class Planner {
     const LinkInfo* link = HolderAfterRenames(name);
     if (link && !link->is_bridge()) {
       plan_.blocked[name] = "the name " + name + " is held by a link failoverd does not manage";
+      RetireZone(name, "the name is held by a link failoverd does not manage");
       return step;
     }
     if (link && !IsOwnBridge(*link, progress_)) {
       plan_.blocked[name] = "bridge " + name + " was not made by failoverd (it lacks the alias '" +
                             std::string(kOwnerMark) + "'): left as it is, with its MAC, addresses and ports; " +
                             "delete it, or hand it over with `ip link set " + name + " alias " +
-                            std::string(kOwnerMark) + "`";
+                            std::string(kOwnerMark) + "` or `failoverd --migrate`";
+      RetireZone(name, "the name is held by a bridge failoverd did not make");
       return step;
     }
     const BridgeSpec spec{name, bridge.mac, bridge.policy->stp, bridge.policy->forward_delay_s};
@@ -221,6 +225,13 @@ class Planner {
       }
     }
     return {&bridge, link, true};
+  }
+
+  // The zone of failoverd's bridge `name` when someone else's link has taken the name
+  // (failoverd's bridge was deleted and another link made before the next reconcile):
+  // the zone dispatch goes by name, so it would judge the newcomer's traffic.
+  void RetireZone(const std::string& name, const std::string& why) {
+    if (progress_.zoned_bridges.count(name)) Add(Action::Type::kRemoveZone, 0, "", name, why);
   }
 
   void PlanBridgeZone(const BridgeStep& step) {
@@ -269,7 +280,10 @@ class Planner {
       if (policy_.FindBridge(name)) continue;  // back in the policy: kept
       const LinkInfo* link = observed_.FindByName(name);
       const bool exists = link && link->is_bridge();
-      if (exists && !IsOwnBridge(*link, progress_)) continue;  // someone else's now: never deleted
+      if (exists && !IsOwnBridge(*link, progress_)) {  // someone else's now: never deleted
+        RetireZone(name, "the name is held by a bridge failoverd did not make");
+        continue;
+      }
       if (!exists && !progress_.zoned_bridges.count(name)) continue;
       Add(Action::Type::kDeleteBridge, exists ? link->ifindex : 0, "", name, "no longer in the policy");
     }

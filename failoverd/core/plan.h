@@ -32,6 +32,7 @@ struct Action {
     kAnnounce,      // gratuitous ARP / unsolicited NA out of the NIC for `bridge`
     kUpdateBridge,  // give existing bridge `bridge` the MAC, STP and forward delay of `spec`, and the mark
     kDeleteBridge,  // delete bridge `bridge` (no longer in the policy) and then its zone
+    kRemoveZone,    // remove `bridge`'s zone: its name is now held by a link failoverd does not govern
   };
   Type type = Type::kLinkUp;
   int ifindex = 0;     // the NIC, for NIC actions

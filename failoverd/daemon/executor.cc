@@ -162,6 +162,14 @@ Status Executor::Run(const policy::Policy& policy, const Action& action, const c
     }
     case Action::Type::kDeleteBridge:
       return DeleteBridge(action, progress);
+    case Action::Type::kRemoveZone: {
+      Status status = RemoveZone(action.bridge, progress);
+      if (status) {
+        log_->warn("{}", action.Describe());
+        events_.Add(clock_.WallNow(), "firewall", action.Describe());
+      }
+      return status;
+    }
     case Action::Type::kAnnounce: {
       const int ifindex = BridgeIfindex(action.bridge, observed);
       if (!ifindex) return Status::Error("bridge " + action.bridge + " not found");
@@ -216,13 +224,18 @@ Status Executor::DeleteBridge(const Action& action, core::Progress& progress) {
   if (action.ifindex)
     if (Status deleted = kernel_.DeleteLink(action.ifindex); !deleted) return deleted;
   // The bridge is gone, so nothing arrives on it any more: its zone follows.
-  if (Status removed = firewall_.Apply(firewall::RemoveZoneScript(action.bridge)); !removed) return removed;
-  progress.zoned_bridges.erase(action.bridge);
-  installed_zones_.erase(action.bridge);
-  progress.configured_bridges.erase(action.bridge);
+  if (Status removed = RemoveZone(action.bridge, progress); !removed) return removed;
   progress.bridge_errors.erase(action.bridge);
-  progress.retired_bridges.erase(action.bridge);
   events_.Add(clock_.WallNow(), "bridge", action.Describe());
+  return Status::Ok();
+}
+
+Status Executor::RemoveZone(const std::string& bridge, core::Progress& progress) {
+  if (Status removed = firewall_.Apply(firewall::RemoveZoneScript(bridge)); !removed) return removed;
+  progress.zoned_bridges.erase(bridge);
+  installed_zones_.erase(bridge);
+  progress.configured_bridges.erase(bridge);
+  progress.retired_bridges.erase(bridge);  // nothing of failoverd's is left under the name
   return Status::Ok();
 }
 

@@ -64,6 +64,8 @@ class Executor {
   // its gateway (the bridge is up by then: plan.cc).
   Status ConfigureL3(const policy::Bridge& bridge, int ifindex, core::Progress& progress);
   Status DeleteBridge(const core::Action& action, core::Progress& progress);
+  // Takes `bridge`'s zone out of the table and forgets the name: zone, addresses, retirement.
+  Status RemoveZone(const std::string& bridge, core::Progress& progress);
   int BridgeIfindex(const std::string& name, const core::ObservedState& observed) const;
 
   core::KernelOps& kernel_;

@@ -9,6 +9,9 @@
 #  3. failoverd's own bridge, changed by hand while the daemon was stopped (MAC, STP), is
 #     brought back to the policy at the next start, and the log says old -> new.
 #  4. With state.json lost, its own bridge is still its own (the mark is in the kernel).
+#  5. failoverd's eth0 deleted and someone else's eth0 made before the daemon looks again
+#     (the daemon is stopped with SIGSTOP meanwhile): failoverd's zone goes with its
+#     bridge — the zone dispatch goes by name and would otherwise judge the newcomer.
 set -euo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
 lab_init foreignbr
@@ -107,4 +110,24 @@ lab_daemon_start server "$T/policy.toml"
 wait_until 15 lab_active_is eth0 "$(lab_nic_name server "$m1")"
 eth0_state_is up || fail "eth0 is not up after state.json was lost: $(lab_status_json | jq -c '.bridges')"
 ok "with state.json lost, eth0 is still failoverd's"
+
+# 5. ----------------------------------------------------------------------------------------
+pid=$(lab_daemon_main_pid)
+assert_cmd "eth0 has its zone before" ip netns exec "$S" nft list chain inet failoverd in_eth0
+kill -STOP "$pid"
+ip -n "$S" link del eth0
+ip -n "$S" link add eth0 type bridge stp_state 0 forward_delay 0
+ip -n "$S" addr add 192.0.2.60/24 dev eth0
+ip -n "$S" link set eth0 up
+kill -CONT "$pid"
+zone_gone() { ! ip netns exec "$S" nft list chain inet failoverd in_eth0 >/dev/null 2>&1; }
+wait_until 10 zone_gone
+ok "failoverd's zone for eth0 went when someone else's eth0 took the name"
+assert_not_cmd "eth0 is not in the zone dispatch" grep -q '"eth0"' \
+  <<<"$(ip netns exec "$S" nft list map inet failoverd zone_input)"
+assert_not_cmd "nor governed" grep -q '"eth0"' <<<"$(ip netns exec "$S" nft list set inet failoverd governed)"
+wait_until 10 eth0_state_is error
+assert_match "was not made by failoverd" "$(lab_status_json | jq -r '.bridges[] | select(.name == "eth0") | .error')" \
+  "status says why the new eth0 is not taken"
+assert_not_cmd "the newcomer is left without the mark" grep -q "alias failoverd" <<<"$(eth0_detail)"
 lab_daemon_stop

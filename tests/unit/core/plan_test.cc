@@ -215,6 +215,35 @@ TEST_F(PlanTest, ARetiredNameNowHeldBySomeoneElsesBridgeIsNotDeleted) {
   for (const auto& step : Steps(VethPolicy({}))) EXPECT_NE(step, "delete-bridge eth7");
 }
 
+// failoverd's eth0 was deleted and someone else's link took the name before the next
+// reconcile: the zone dispatch goes by name, so the old zone would judge the newcomer.
+TEST_F(PlanTest, AZoneGoesWhenSomeoneElsesBridgeTakesItsName) {
+  links_.AddForeignBridge("eth0", "02:aa:00:00:00:01");
+  progress_.zoned_bridges = {"eth0"};
+  progress_.configured_bridges = {"eth0"};
+  EXPECT_EQ(Steps(VethPolicy({ActiveBackup("eth0", {kMacA})})), (std::vector<std::string>{"remove-zone eth0"}));
+}
+
+TEST_F(PlanTest, AZoneGoesWhenALinkFailoverdDoesNotManageTakesItsName) {
+  Add("eth0", kMacB, "macvlan");
+  progress_.zoned_bridges = {"eth0"};
+  EXPECT_EQ(Steps(VethPolicy({ActiveBackup("eth0", {kMacA})})), (std::vector<std::string>{"remove-zone eth0"}));
+}
+
+TEST_F(PlanTest, ARetiredBridgesZoneGoesWhenSomeoneElsesBridgeTakesItsName) {
+  links_.AddForeignBridge("eth7", "02:aa:00:00:00:07");
+  progress_.retired_bridges = {"eth7"};
+  progress_.zoned_bridges = {"eth7"};
+  EXPECT_EQ(Steps(VethPolicy({})), (std::vector<std::string>{"remove-zone eth7"}));
+}
+
+TEST_F(PlanTest, AnOwnBridgeKeepsItsZone) {
+  OwnBridge("eth0");
+  progress_.zoned_bridges = {"eth0"};
+  for (const auto& step : Steps(VethPolicy({ActiveBackup("eth0", {kMacA})})))
+    EXPECT_NE(step, "remove-zone eth0");
+}
+
 TEST(OwnedAtStartTest, OnlyBridgesMadeBeforeMarksOrLeftEmptyByACrashAreTakenBack) {
   ObservedState observed;
   failoverd::testing::ObservedBuilder links{observed};
