@@ -42,7 +42,9 @@ int Run(int argc, char** argv) {
   app.add_flag("--check", check, "validate the policy and zones, print problems, exit 0/2");
   auto* dry_run_flag = app.add_flag("--dry-run", dry_run, "print the plan against this host, change nothing");
   app.add_flag("--json", json, "with --dry-run: the report as JSON")->needs(dry_run_flag);
-  auto* migrate_flag = app.add_flag("--migrate", migrate, "convert a running host onto the scheme");
+  auto* migrate_flag = app.add_flag("--migrate", migrate,
+                                    "convert a running host onto the scheme: NICs named like a bridge, and bridges "
+                                    "with a policy bridge's name that failoverd did not make");
   app.add_option("--confirm", confirm_seconds, "seconds to confirm a migration")->needs(migrate_flag);
   app.add_flag("--foreground", foreground, "stay in the foreground (failoverd always does)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical");

@@ -79,6 +79,9 @@ class KernelOps {
   virtual Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) = 0;
   // Gives an existing bridge the MAC, STP and forward delay of `spec` (its name is not changed).
   virtual Status UpdateBridge(int ifindex, const BridgeSpec& spec) = 0;
+  // Sets a link's alias (IFLA_IFALIAS); "" removes it. For the mark on a bridge
+  // `failoverd --migrate` takes over, and to put back the alias it had.
+  virtual Status SetAlias(int ifindex, const std::string& alias) = 0;
   // Deletes a link (a bridge failoverd no longer wants); already gone is success.
   virtual Status DeleteLink(int ifindex) = 0;
   // Out of `port_ifindex`: a gratuitous ARP for each IPv4 address of the bridge and an

@@ -1,5 +1,6 @@
 #include "failoverd/core/migration.h"
 
+#include <algorithm>
 #include <set>
 
 #include "failoverd/core/nic_match.h"
@@ -62,6 +63,59 @@ std::vector<MigrationCandidate> FindMigrationCandidates(const policy::Policy& po
     if (!candidate.addresses.empty()) out.push_back(std::move(candidate));
   }
   return out;
+}
+
+std::vector<BridgeTakeover> FindForeignBridges(const policy::Policy& policy, const ObservedState& observed,
+                                               const std::map<int, std::vector<AddressFact>>& addresses,
+                                               const std::set<std::string>& taken_back) {
+  std::vector<BridgeTakeover> out;
+  for (const auto& bridge : policy.bridges) {
+    const LinkInfo* link = observed.FindByName(bridge.name);
+    if (!link || !link->is_bridge() || link->is_own_bridge() || taken_back.count(bridge.name)) continue;
+    BridgeTakeover takeover{bridge.name, link->ifindex, link->mac, {}, {}};
+    for (const auto& [ifindex, port] : observed.links())
+      if (port.master == link->ifindex) takeover.ports.push_back(ifindex);
+    if (auto facts = addresses.find(link->ifindex); facts != addresses.end())
+      for (const auto& fact : facts->second)
+        if (!fact.link_local) takeover.addresses.push_back(fact.prefix);
+    out.push_back(std::move(takeover));
+  }
+  return out;
+}
+
+std::string TakeoverProblem(const policy::Policy& policy, const Decision& decision, const ObservedState& observed,
+                            const BridgeTakeover& takeover) {
+  const std::string& name = takeover.bridge;
+  std::vector<int> carrying;  // the policy's NICs it forwards through now
+  for (int ifindex : takeover.ports) {
+    const LinkInfo* port = observed.Find(ifindex);
+    if (!port) continue;
+    if (IsManagedNic(policy.nics, *port)) {
+      if (port->carrier) carrying.push_back(ifindex);
+      continue;
+    }
+    if (port->kind == "tun") continue;  // a guest's tap: stays a port, as on any bridge of failoverd's
+    return "bridge " + name + " has port " + port->name + " (" + (port->kind.empty() ? "a device" : port->kind) +
+           "), which the policy does not select: if it leads to the network the policy's NICs are on, "
+           "taking " + name + " over would make a second path there (a loop). Take " + port->name + " out of " +
+           name + " (`ip link set " + port->name + " nomaster`) or select it in [nics], then convert";
+  }
+  const BridgeDecision* bridge = decision.FindBridge(name);
+  if (!bridge) return name + " is not a bridge of the policy";
+  const bool mac_pinned = bridge->policy->mac.kind != policy::MacRule::Kind::kInherit;
+  if (mac_pinned && bridge->mac != takeover.mac)
+    return "bridge " + name + " would get MAC " + bridge->mac.ToString() + " instead of its " +
+           takeover.mac.ToString() + ": neighbours' ARP caches and DHCP reservations would no longer match. " +
+           "Set mac = \"" + takeover.mac.ToString() + "\" (or \"inherit\") for it in the policy";
+  if (!carrying.empty() && std::find(carrying.begin(), carrying.end(), bridge->active) == carrying.end()) {
+    const LinkInfo* now = observed.Find(carrying.front());
+    const LinkInfo* chosen = bridge->active ? observed.Find(bridge->active) : nullptr;
+    return "bridge " + name + " forwards through " + now->name + " (MAC " + now->mac.ToString() +
+           "), and the policy would put " + (chosen ? chosen->name : std::string("no NIC")) + " in its place (" +
+           bridge->reason + "). List " + now->name + " first in the bridge's ports, e.g. { mac = \"" +
+           now->mac.ToString() + "\" }";
+  }
+  return "";
 }
 
 std::string ManagerProblem(const std::string& nic, const std::vector<AddressFact>& addresses,

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,34 @@ struct MigrationCandidate {
   MacAddress mac;      // its current MAC, which the bridge takes
   std::vector<IpPrefix> addresses;  // what moves to the bridge (link-local left out)
 };
+
+// A bridge with a policy bridge's name that failoverd did not make, which
+// `failoverd --migrate` takes over: marked as failoverd's, given its zone, its
+// NICs managed, brought to the policy — under the same confirm window.
+struct BridgeTakeover {
+  std::string bridge;
+  int ifindex = 0;
+  MacAddress mac;          // its MAC now, which it keeps
+  std::vector<int> ports;  // its ports now
+  std::vector<IpPrefix> addresses;  // its addresses now (link-local left out)
+};
+
+// Policy bridges whose name is held by a bridge failoverd did not make: no mark,
+// and not in `taken_back` (the unmarked bridges a start takes back, OwnedAtStart).
+std::vector<BridgeTakeover> FindForeignBridges(const policy::Policy& policy, const ObservedState& observed,
+                                               const std::map<int, std::vector<AddressFact>>& addresses,
+                                               const std::set<std::string>& taken_back);
+
+// Why taking `takeover` over could cut the host off; "" when it would not:
+//  - a port the policy does not select, other than a guest's tap: it may be an uplink
+//    of its own, and a second path to the same switch through the policy's NIC
+//    would make a loop;
+//  - the policy would give the bridge another MAC (neighbours' caches, DHCP
+//    reservations);
+//  - the bridge forwards through a NIC of the policy that has carrier, and the policy
+//    would put another NIC in its place.
+std::string TakeoverProblem(const policy::Policy& policy, const Decision& decision, const ObservedState& observed,
+                            const BridgeTakeover& takeover);
 
 // Policy bridges whose name is held by a managed NIC (not a bridge) that carries
 // addresses other than an IPv6 link-local one.

@@ -34,8 +34,9 @@ Status JudgeConversion(const policy::Policy& policy, kernel::RtnlOps& kernel_ops
   Migration migration(policy, ReadMachineId(), kernel_ops, firewall);
   auto judged = migration.Judge(migrate.requested);
   if (!judged) return Status::Error("cannot judge a conversion: " + judged.message());
-  if (judged->candidates.empty()) {
-    if (migrate.requested) report["conversion"] = {{"nics", json::array()}, {"confirm_seconds", nullptr}};
+  if (judged->candidates.empty() && judged->takeovers.empty()) {
+    if (migrate.requested)
+      report["conversion"] = {{"nics", json::array()}, {"bridges", json::array()}, {"confirm_seconds", nullptr}};
     return Status::Ok();
   }
   if (!judged->declined.empty() || !judged->problems.empty()) {
@@ -60,7 +61,17 @@ Status JudgeConversion(const policy::Policy& policy, kernel::RtnlOps& kernel_ops
                     {"addresses", addresses},
                     {"routes", routes}});
   }
-  report["conversion"] = {{"nics", nics}, {"confirm_seconds", migrate.confirm_seconds}};
+  json bridges = json::array();
+  for (const auto& takeover : judged->takeovers) {
+    json addresses = json::array();
+    for (const auto& prefix : takeover.addresses) addresses.push_back(prefix.ToString());
+    json ports = json::array();
+    for (int ifindex : takeover.ports)
+      if (const core::LinkInfo* port = judged->observed.Find(ifindex)) ports.push_back(port->name);
+    bridges.push_back(
+        {{"bridge", takeover.bridge}, {"mac", takeover.mac.ToString()}, {"addresses", addresses}, {"ports", ports}});
+  }
+  report["conversion"] = {{"nics", nics}, {"bridges", bridges}, {"confirm_seconds", migrate.confirm_seconds}};
   return Status::Ok();
 }
 
@@ -96,10 +107,16 @@ Result<json> Report(const policy::Policy& policy, const MigrateOptions& migrate)
   json report = json::object();
   if (Status judged = JudgeConversion(policy, kernel_ops, migrate, report); !judged) return judged;
   if (report.contains("refused")) return report;
-  auto links = kernel_ops.DumpLinks();
-  if (!links) return Status::Error("cannot read links: " + links.message());
+  auto dumped = kernel_ops.DumpLinks();
+  if (!dumped) return Status::Error("cannot read links: " + dumped.message());
+  std::vector<core::LinkInfo> links = *dumped;
+  // A bridge --migrate takes over carries failoverd's mark before the start looks.
+  if (const auto conversion = report.find("conversion"); conversion != report.end())
+    for (const auto& taken : conversion->value("bridges", json::array()))
+      for (auto& link : links)
+        if (link.name == taken["bridge"].get<std::string>()) link.alias = std::string(core::kOwnerMark);
   core::ObservedState observed;
-  observed.ReplaceAll(*links, clock.Now());
+  observed.ReplaceAll(links, clock.Now());
   // Live NICs (someone's address or route on them) are left alone, as the daemon would.
   std::map<int, std::string> left_alone;
   std::set<int> all;
@@ -167,7 +184,9 @@ std::string DryRunText(const json& report) {
     return out;
   }
   if (const auto conversion = report.find("conversion"); conversion != report.end()) {
-    if ((*conversion)["nics"].empty()) line("convert: no NIC named like a bridge carries addresses; nothing to convert");
+    if ((*conversion)["nics"].empty() && conversion->value("bridges", json::array()).empty())
+      line("convert: no NIC named like a bridge carries addresses, and no bridge of the policy's is someone else's; "
+           "nothing to convert");
     for (const auto& nic : (*conversion)["nics"]) {
       const std::string bridge = nic["bridge"];
       line("convert: " + nic["nic"].get<std::string>() + " becomes a bridge named " + bridge +
@@ -175,7 +194,13 @@ std::string DryRunText(const json& report) {
            "; " + Joined(nic["addresses"], ", ") + " move to the bridge");
       for (const auto& route : nic["routes"]) line("convert: " + bridge + ": " + route.get<std::string>() + " moves to the bridge");
     }
-    if (!(*conversion)["nics"].empty())
+    for (const auto& bridge : conversion->value("bridges", json::array()))
+      line("convert: bridge " + bridge["bridge"].get<std::string>() + ", which failoverd did not make, is taken over: " +
+           "marked as failoverd's, given its zone, brought to the policy; it keeps MAC " +
+           bridge["mac"].get<std::string>() + ", its addresses (" +
+           (bridge["addresses"].empty() ? std::string("none") : Joined(bridge["addresses"], ", ")) + ") and ports (" +
+           (bridge["ports"].empty() ? std::string("none") : Joined(bridge["ports"], ", ")) + ")");
+    if (!(*conversion)["nics"].empty() || !conversion->value("bridges", json::array()).empty())
       line("convert: under a confirm window of " + std::to_string((*conversion)["confirm_seconds"].get<int>()) +
            " s: unless `failoverctl confirm` comes in time (or if failoverd stops inside it), the host is put back "
            "exactly as it is now");

@@ -6,6 +6,7 @@
 #include "failoverd/common/clock.h"
 #include "failoverd/core/decision.h"
 #include "failoverd/core/nic_match.h"
+#include "failoverd/core/plan.h"
 #include "failoverd/daemon/event_log.h"
 #include "failoverd/daemon/overrides_json.h"
 #include "failoverd/kernel/host_facts.h"
@@ -25,10 +26,10 @@ std::string Join(const std::vector<std::string>& parts, const std::string& separ
   return out;
 }
 
-std::string AddressesText(const core::MigrationCandidate& candidate) {
+std::string AddressesText(const std::vector<IpPrefix>& addresses) {
   std::vector<std::string> parts;
-  for (const auto& prefix : candidate.addresses) parts.push_back(prefix.ToString());
-  return Join(parts, ", ");
+  for (const auto& prefix : addresses) parts.push_back(prefix.ToString());
+  return parts.empty() ? "no address" : Join(parts, ", ");
 }
 
 }  // namespace
@@ -72,6 +73,10 @@ bool Migration::UndoLeftover(std::string& message) {
     auto mac = MacAddress::Parse(nic.value("mac", ""));
     candidates_.push_back({nic.value("bridge", ""), nic.value("ifindex", 0), mac.value_or(MacAddress{}), {}});
   }
+  for (const auto& bridge : pending.value("bridges", nlohmann::json::array())) {
+    auto mac = MacAddress::Parse(bridge.value("mac", ""));
+    takeovers_.push_back({bridge.value("bridge", ""), bridge.value("ifindex", 0), mac.value_or(MacAddress{}), {}, {}});
+  }
   pending_ = true;
   const Status restored = RollBack("failoverd stopped inside the confirm window and started again");
   message = restored ? "the conversion left pending by an earlier run was rolled back: the host is as it was"
@@ -91,7 +96,13 @@ Result<Migration::Judgement> Migration::Judge(bool requested) {
   if (!addresses) return Status::Error("cannot read addresses: " + addresses.message());
   judged.addresses = std::move(*addresses);
   judged.candidates = core::FindMigrationCandidates(policy_, judged.observed, judged.addresses);
-  if (judged.candidates.empty()) return judged;
+  // Someone else's bridge is taken over only when asked: a plain start leaves it alone.
+  if (requested)
+    judged.takeovers = core::FindForeignBridges(
+        policy_, judged.observed, judged.addresses,
+        core::OwnedAtStart(policy_, judged.observed, StringsOf(state_.Section(StateStore::kMadeBeforeMarks)),
+                           StringsOf(state_.Section("bridges"))));
+  if (judged.candidates.empty() && judged.takeovers.empty()) return judged;
 
   const nlohmann::json declined = state_.Section(kDeclinedSection);
   if (declined.is_object() && !requested)
@@ -108,6 +119,15 @@ Result<Migration::Judgement> Migration::Judge(bool requested) {
     const std::string decided = core::DecisionProblem(decision, judged.observed, candidate);
     if (!decided.empty()) judged.problems.push_back(decided);
   }
+  for (const auto& takeover : judged.takeovers) {
+    const auto facts = judged.addresses.find(takeover.ifindex);
+    const std::string managed =
+        core::ManagerProblem(takeover.bridge, facts != judged.addresses.end() ? facts->second : std::vector<core::AddressFact>{},
+                             kernel::ReadManagerFacts(takeover.ifindex));
+    if (!managed.empty()) judged.problems.push_back(managed);
+    const std::string taken = core::TakeoverProblem(policy_, decision, judged.observed, takeover);
+    if (!taken.empty()) judged.problems.push_back(taken);
+  }
   return judged;
 }
 
@@ -115,8 +135,11 @@ Result<bool> Migration::Begin(bool requested, int confirm_seconds) {
   auto judged = Judge(requested);
   if (!judged) return judged.status();
   candidates_ = judged->candidates;
-  if (candidates_.empty()) {
-    if (requested) log_->info("--migrate: no NIC named like a bridge carries addresses; nothing to convert");
+  takeovers_ = judged->takeovers;
+  if (candidates_.empty() && takeovers_.empty()) {
+    if (requested)
+      log_->info("--migrate: no NIC named like a bridge carries addresses, and no bridge of the policy's is someone "
+                 "else's; nothing to convert");
     return false;
   }
   if (!judged->declined.empty()) return Status::Error(judged->declined);
@@ -144,7 +167,17 @@ Result<bool> Migration::Begin(bool requested, int confirm_seconds) {
   for (const auto& candidate : candidates_)
     log_->warn("converting {} ({}, MAC {}) into a bridge with the NIC as its port; rolled back at {} unless "
                "`failoverctl confirm` comes first",
-               candidate.bridge, AddressesText(candidate), candidate.mac.ToString(), FormatRfc3339(deadline_));
+               candidate.bridge, AddressesText(candidate.addresses), candidate.mac.ToString(), FormatRfc3339(deadline_));
+  for (const auto& takeover : takeovers_)
+    log_->warn("taking over bridge {} ({}, MAC {}, {} port(s)), which failoverd did not make; rolled back at {} "
+               "unless `failoverctl confirm` comes first",
+               takeover.bridge, AddressesText(takeover.addresses), takeover.mac.ToString(), takeover.ports.size(),
+               FormatRfc3339(deadline_));
+  if (Status marked = MarkTakeovers(); !marked) {
+    (void)RollBack("cannot mark the bridges taken over: " + marked.message());
+    return Status::Error("cannot mark the bridges taken over as failoverd's: " + marked.message() +
+                         "; the host was put back as it was");
+  }
   return true;
 }
 
@@ -155,15 +188,32 @@ std::string Migration::BootId() {
   return id;
 }
 
+std::vector<std::string> Migration::BridgeNames() const {
+  std::vector<std::string> bridges;
+  for (const auto& candidate : candidates_) bridges.push_back(candidate.bridge);
+  for (const auto& takeover : takeovers_) bridges.push_back(takeover.bridge);
+  return bridges;
+}
+
+Status Migration::MarkTakeovers() {
+  for (const auto& takeover : takeovers_)
+    if (Status marked = kernel_.SetAlias(takeover.ifindex, std::string(core::kOwnerMark)); !marked) return marked;
+  return Status::Ok();
+}
+
 Status Migration::Record() {
   nlohmann::json nics = nlohmann::json::array();
   for (const auto& candidate : candidates_)
     nics.push_back({{"bridge", candidate.bridge}, {"ifindex", candidate.ifindex}, {"mac", candidate.mac.ToString()}});
+  nlohmann::json taken = nlohmann::json::array();
+  for (const auto& takeover : takeovers_)
+    taken.push_back({{"bridge", takeover.bridge}, {"ifindex", takeover.ifindex}, {"mac", takeover.mac.ToString()}});
   nlohmann::json names = nlohmann::json::object();
   for (const auto& [identity, name] : names_before_) names[identity.ToString()] = name;
   state_.SetSection(kPendingSection, {{"deadline", FormatRfc3339(deadline_)},
                                       {"boot_id", BootId()},
                                       {"nics", nics},
+                                      {"bridges", taken},
                                       {"names_before", names},
                                       {"snapshot", snapshot_.ToJson()}});
   state_.SetSection(kDeclinedSection, nullptr);
@@ -193,6 +243,14 @@ Status Migration::CarryOver() {
                    "the bridge's `address` (or keep configuring {} with ifupdown) before confirming",
                    candidate.bridge, prefix.ToString(), candidate.bridge);
   }
+  for (const auto& takeover : takeovers_) {
+    const std::vector<IpPrefix>& kept = policy_.FindBridge(takeover.bridge)->addresses;
+    for (const auto& prefix : takeover.addresses)
+      if (std::find(kept.begin(), kept.end(), prefix) == kept.end())
+        log_->warn("{}: address {} is not in the policy: failoverd leaves it on the bridge, and whatever configured "
+                   "it must keep doing so; add it to the bridge's `address` before confirming if failoverd is to",
+                   takeover.bridge, prefix.ToString());
+  }
   return Status::Ok();
 }
 
@@ -201,8 +259,7 @@ std::optional<std::string> Migration::Confirm() {
   pending_ = false;
   state_.SetSection(kPendingSection, nullptr);
   if (Status saved = state_.Save(); !saved) log_->error("cannot save {}: {}", state_.path(), saved.message());
-  std::vector<std::string> bridges;
-  for (const auto& candidate : candidates_) bridges.push_back(candidate.bridge);
+  const std::vector<std::string> bridges = BridgeNames();
   const std::string message = "conversion of " + Join(bridges, ", ") + " confirmed";
   log_->info("{}", message);
   return message;
@@ -210,8 +267,7 @@ std::optional<std::string> Migration::Confirm() {
 
 nlohmann::json Migration::StatusJson() const {
   if (!pending_) return nullptr;
-  std::vector<std::string> bridges;
-  for (const auto& candidate : candidates_) bridges.push_back(candidate.bridge);
+  const std::vector<std::string> bridges = BridgeNames();
   const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline_ - std::chrono::system_clock::now());
   return {{"bridges", bridges},
           {"deadline", FormatRfc3339(deadline_)},
@@ -226,8 +282,7 @@ Status Migration::RollBack(const std::string& why) {
   const Status restored = Restore(snapshot_);
   Status saved = Forget(why);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  std::vector<std::string> bridges;
-  for (const auto& candidate : candidates_) bridges.push_back(candidate.bridge);
+  const std::vector<std::string> bridges = BridgeNames();
   if (restored)
     log_->warn("conversion of {} rolled back in {} ms ({}): the host is as it was before failoverd started",
                Join(bridges, ", "), took.count(), why);
@@ -275,6 +330,24 @@ Status Migration::Restore(const kernel::HostSnapshot& snapshot) {
     if (!before || link.name == before->name) continue;
     note(kernel_.SetLinkUp(link.ifindex, false));
     note(kernel_.SetLinkName(link.ifindex, before->name));
+  }
+  // A bridge taken over keeps its ifindex: its MAC, STP and alias back, and what the
+  // policy added to it (addresses, gateway) goes.
+  for (const auto& link : *links) {
+    const kernel::SnapshotLink* before = snapshot.Find(link.ifindex);
+    if (!before || !before->bridge || !link.is_bridge()) continue;
+    if (link.mac != before->mac || link.bridge_settings != before->bridge)
+      note(kernel_.UpdateBridge(link.ifindex, {before->name, before->mac, before->bridge->stp,
+                                               before->bridge->forward_delay_cs / core::kUserHz}));
+    note(kernel_.SetAlias(link.ifindex, before->alias));
+    if (auto added = kernel::AddedAddresses(rtnl_, link.ifindex, before->addresses); added) {
+      for (const auto& prefix : *added) note(kernel_.RemoveAddress(link.ifindex, prefix));
+    } else {
+      errors.push_back(before->name + ": " + added.message());
+    }
+    if (const policy::Bridge* bridge = policy_.FindBridge(before->name);
+        bridge && bridge->gateway && !kernel::HasDefaultRouteVia(snapshot.routes, link.ifindex, *bridge->gateway))
+      note(kernel_.RemoveDefaultRoute(link.ifindex, *bridge->gateway));
   }
   for (const auto& before : snapshot.links) {
     // disable_ipv6 goes back before the addresses: IPv6 ones cannot be added while it is 1.

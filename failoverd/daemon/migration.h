@@ -7,6 +7,10 @@
 //              drives, or one the policy would not keep as its bridge's port with
 //              its MAC; records the host as it is (HostSnapshot) and the deadline
 //              in state.json, durably, before anything changes.
+//              With --migrate, a bridge with a policy bridge's name that failoverd
+//              did not make is taken over too (refused when it has a port the
+//              policy does not select, or would change MAC or port): recorded
+//              with its alias, MAC, STP and ports, then marked as failoverd's.
 //   (Daemon::Start then converts like for any NIC named like a bridge: the NIC
 //   becomes hwethN, the bridge takes the name with the NIC's MAC, its zone is
 //   installed before it is up, the NIC becomes its port.)
@@ -56,6 +60,7 @@ class Migration {
   struct Judgement {
     core::ObservedState observed;
     std::vector<core::MigrationCandidate> candidates;
+    std::vector<core::BridgeTakeover> takeovers;  // with --migrate only
     std::map<int, std::vector<core::AddressFact>> addresses;
     std::string declined;               // a rolled-back conversion keeps a plain start from converting
     std::vector<std::string> problems;  // a NIC driven by something else, a MAC or port the policy changes
@@ -68,6 +73,8 @@ class Migration {
   Status CarryOver();
 
   bool pending() const { return pending_; }
+  // The bridges of this conversion: those made of a NIC, and those taken over.
+  std::vector<std::string> BridgeNames() const;
   // The ifindexes of the NICs being converted (live, but not to be left alone).
   std::set<int> ConvertingNics() const {
     std::set<int> out;
@@ -84,6 +91,8 @@ class Migration {
 
  private:
   Status Record();
+  // Puts failoverd's mark on the bridges taken over, so the start governs them.
+  Status MarkTakeovers();
   // state.json after a rollback: no pending conversion, the refusal to convert again
   // by itself (with `why`), and the names the conversion gave taken back.
   Status Forget(const std::string& why);
@@ -100,6 +109,7 @@ class Migration {
 
   bool pending_ = false;
   std::vector<core::MigrationCandidate> candidates_;
+  std::vector<core::BridgeTakeover> takeovers_;
   kernel::HostSnapshot snapshot_;
   std::map<MacAddress, std::string> names_before_;
   std::chrono::system_clock::time_point deadline_{};

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "failoverd/kernel/address_dump.h"
 #include "failoverd/kernel/sysctl.h"
 
 namespace failoverd::kernel {
@@ -148,6 +149,28 @@ std::string DescribeRoute(const NetlinkMessage& message) {
   return text;
 }
 
+Result<std::vector<IpPrefix>> AddedAddresses(NetlinkRequester& rtnl, int ifindex,
+                                             const std::vector<NetlinkMessage>& recorded) {
+  std::set<IpPrefix> before;
+  for (const auto& message : recorded)
+    if (auto address = ParseAddressMessage(Header(message))) before.insert(address->prefix);
+  auto now = DumpAddresses(rtnl, ifindex);
+  if (!now) return now.status();
+  std::vector<IpPrefix> added;
+  for (const auto& address : *now) {
+    const bool link_local = address.prefix.address.family == IpFamily::kV6 && address.scope == RT_SCOPE_LINK;
+    if (address.ifindex == ifindex && !link_local && !before.count(address.prefix)) added.push_back(address.prefix);
+  }
+  return added;
+}
+
+bool HasDefaultRouteVia(const std::vector<NetlinkMessage>& routes, int ifindex, const IpAddress& gateway) {
+  for (const auto& route : routes)
+    if (RouteOutputInterface(route) == ifindex && DescribeRoute(route) == "default via " + gateway.ToString())
+      return true;
+  return false;
+}
+
 NetlinkMessage ReplayOn(const NetlinkMessage& message, int ifindex) {
   NetlinkMessage copy = message;
   auto* nlh = reinterpret_cast<nlmsghdr*>(copy.data());
@@ -179,14 +202,11 @@ nlohmann::json HostSnapshot::ToJson() const {
   for (const auto& link : links) {
     nlohmann::json addresses = nlohmann::json::array();
     for (const auto& address : link.addresses) addresses.push_back(ToHex(address));
-    json["links"].push_back({{"ifindex", link.ifindex},
-                             {"name", link.name},
-                             {"kind", link.kind},
-                             {"mac", link.mac.ToString()},
-                             {"up", link.up},
-                             {"master", link.master},
-                             {"sysctls", link.sysctls},
-                             {"addresses", addresses}});
+    nlohmann::json item = {{"ifindex", link.ifindex}, {"name", link.name},       {"kind", link.kind},
+                           {"mac", link.mac.ToString()}, {"up", link.up},       {"master", link.master},
+                           {"sysctls", link.sysctls},   {"addresses", addresses}, {"alias", link.alias}};
+    if (link.bridge) item["bridge"] = {{"stp", link.bridge->stp}, {"forward_delay_cs", link.bridge->forward_delay_cs}};
+    json["links"].push_back(std::move(item));
   }
   json["routes"] = nlohmann::json::array();
   for (const auto& route : routes) json["routes"].push_back(ToHex(route));
@@ -209,6 +229,9 @@ Result<HostSnapshot> HostSnapshot::FromJson(const nlohmann::json& json) {
       link.up = item.at("up").get<bool>();
       link.master = item.at("master").get<int>();
       link.sysctls = item.at("sysctls").get<std::map<std::string, std::string>>();
+      link.alias = item.value("alias", "");  // not in snapshots recorded before takeovers existed
+      if (const auto bridge = item.find("bridge"); bridge != item.end() && !bridge->is_null())
+        link.bridge = core::BridgeSettings{bridge->at("stp").get<bool>(), bridge->at("forward_delay_cs").get<int>()};
       for (const auto& hex : item.at("addresses")) {
         auto message = FromHex(hex.get<std::string>(), RTM_NEWADDR);
         if (!message) return Status::Error("bad address record in the snapshot of " + link.name);
@@ -239,7 +262,8 @@ Result<HostSnapshot> CaptureHost(NetlinkRequester& rtnl, const std::vector<core:
   std::set<int> ifindexes;
   for (const core::LinkInfo& info : links) {
     ifindexes.insert(info.ifindex);
-    SnapshotLink link{info.ifindex, info.name, info.kind, info.mac, info.admin_up, info.master, {}, {}};
+    SnapshotLink link{info.ifindex, info.name, info.kind, info.mac, info.admin_up, info.master, {}, {}, info.alias,
+                      info.bridge_settings};
     for (const auto& path : NicSysctlPaths(link.name)) {
       const std::string value = ReadLine(std::string(kProcSysRoot) + "/net/" + path);
       if (!value.empty()) link.sysctls[path] = value;

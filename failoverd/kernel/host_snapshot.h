@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct SnapshotLink {
   int master = 0;
   std::map<std::string, std::string> sysctls;  // path under /proc/sys/net ("ipv4/conf/eth0/rp_filter") -> value
   std::vector<NetlinkMessage> addresses;       // RTM_NEWADDR, as dumped
+  // Bridges (one `failoverd --migrate` takes over keeps its ifindex): its alias and settings.
+  std::string alias;
+  std::optional<core::BridgeSettings> bridge;
 };
 
 struct HostSnapshot {
@@ -59,6 +63,13 @@ bool IsAutomaticRoute(const NetlinkMessage& message);
 int RouteOutputInterface(const NetlinkMessage& message);
 // "192.0.2.0/24 via 192.0.2.1" for messages; "?" for what cannot be read.
 std::string DescribeRoute(const NetlinkMessage& message);
+
+// The addresses on `ifindex` now that `recorded` (RTM_NEWADDR messages) lacks,
+// link-local ones left out: what was added since the snapshot.
+Result<std::vector<IpPrefix>> AddedAddresses(NetlinkRequester& rtnl, int ifindex,
+                                             const std::vector<NetlinkMessage>& recorded);
+// Whether `routes` hold a default route out of `ifindex` via `gateway`.
+bool HasDefaultRouteVia(const std::vector<NetlinkMessage>& routes, int ifindex, const IpAddress& gateway);
 
 // A copy of `message` (RTM_NEWADDR or RTM_NEWROUTE from a dump) turned into a
 // creating request on `ifindex`.

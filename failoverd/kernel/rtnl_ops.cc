@@ -386,6 +386,18 @@ Status RtnlOps::UpdateBridge(int ifindex, const core::BridgeSpec& spec) {
   return status;
 }
 
+Status RtnlOps::SetAlias(int ifindex, const std::string& alias) {
+  const std::string name = NameOf(ifindex);
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_NEWLINK, 0);
+  PutLinkHeader(nlh, ifindex);
+  // An empty alias (no terminating NUL either) is how the kernel is told to drop it.
+  mnl_attr_put(nlh, IFLA_IFALIAS, alias.size(), alias.data());
+  Status status = ChangeLink(nlh, name + ": set alias");
+  if (status.ok()) log_->info("{}: alias {}", name, alias.empty() ? "removed" : "'" + alias + "'");
+  return status;
+}
+
 Status RtnlOps::DeleteLink(int ifindex) {
   const std::string name = NameOf(ifindex);
   RequestBuffer buffer;

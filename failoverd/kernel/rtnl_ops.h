@@ -54,6 +54,7 @@ class RtnlOps final : public core::KernelOps {
   Status RemoveAddress(int ifindex, const IpPrefix& prefix) override;
   Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) override;
   Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
+  Status SetAlias(int ifindex, const std::string& alias) override;
   Status DeleteLink(int ifindex) override;
   Status Announce(int port_ifindex, int bridge_ifindex) override;
   Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;

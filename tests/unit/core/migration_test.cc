@@ -115,5 +115,90 @@ TEST_F(MigrationTest, DecisionMustKeepTheNicAsPortWithItsMac) {
   EXPECT_NE(problem.find("would not keep the NIC"), std::string::npos) << problem;
 }
 
+// Issue 16 point 5: `failoverd --migrate` takes over a bridge someone else made.
+constexpr const char* kForeignMac = "02:00:00:00:0e:0e";
+
+TEST_F(MigrationTest, OnlyBridgesSomeoneElseMadeAreTakenOver) {
+  const policy::Policy policy =
+      VethPolicy({ActiveBackup("eth0", {kMacA}), ActiveBackup("eth1", {kMacB}), ActiveBackup("eth2", {kMacB})});
+  const int eth0 = links_.AddForeignBridge("eth0", kForeignMac);
+  links_.Add("eth1", "02:00:00:00:0e:11", true, "bridge");           // failoverd's own (marked)
+  links_.AddForeignBridge("eth2", "02:00:00:00:0e:12");               // taken back at start (OwnedAtStart)
+  links_.AddForeignBridge("br-vm", "02:00:00:00:0e:13");              // not the policy's
+  const int ens1 = links_.Add("ens1", kMacA);
+  const int tap = links_.Add("tap0", "02:00:00:00:0e:20", true, "tun");
+  links_.Enslave(ens1, eth0);
+  links_.Enslave(tap, eth0);
+  const auto taken = FindForeignBridges(policy, observed_, {{eth0, {Static("192.0.2.10/24"), LinkLocal()}}}, {"eth2"});
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].bridge, "eth0");
+  EXPECT_EQ(taken[0].ifindex, eth0);
+  EXPECT_EQ(taken[0].mac, *MacAddress::Parse(kForeignMac));
+  EXPECT_EQ(taken[0].ports, (std::vector<int>{ens1, tap}));
+  ASSERT_EQ(taken[0].addresses.size(), 1u);
+  EXPECT_EQ(taken[0].addresses[0].ToString(), "192.0.2.10/24");
+}
+
+class TakeoverTest : public MigrationTest {
+ protected:
+  // Someone's eth0 (kForeignMac) forwarding through ens1 (kMacA), with a guest's tap;
+  // ens2 (kMacB) is a second NIC of the policy, not in it.
+  void SetUp() override {
+    eth0_ = links_.AddForeignBridge("eth0", kForeignMac);
+    ens1_ = links_.Add("ens1", kMacA);
+    links_.Add("ens2", kMacB);
+    const int tap = links_.Add("tap0", "02:00:00:00:0e:20", true, "tun");
+    links_.Enslave(ens1_, eth0_);
+    links_.Enslave(tap, eth0_);
+  }
+  std::string Problem(const policy::Policy& policy) {
+    const auto taken = FindForeignBridges(policy, observed_, {}, {});
+    EXPECT_EQ(taken.size(), 1u);
+    const MonoTime now(std::chrono::hours(1));
+    return taken.empty() ? "?" : TakeoverProblem(policy, Decide({policy, observed_, {}, "machine", now}), observed_,
+                                                 taken[0]);
+  }
+  static policy::Bridge KeepingItsMac(std::vector<std::string> ports) {
+    policy::Bridge bridge = ActiveBackup("eth0", std::move(ports));
+    bridge.mac = {policy::MacRule::Kind::kExplicit, *MacAddress::Parse(kForeignMac)};
+    return bridge;
+  }
+  int eth0_ = 0;
+  int ens1_ = 0;
+};
+
+TEST_F(TakeoverTest, ABridgeThatKeepsItsMacAndPortIsTakenOver) {
+  EXPECT_EQ(Problem(VethPolicy({KeepingItsMac({kMacA, kMacB})})), "");
+  policy::Bridge inherit = ActiveBackup("eth0", {kMacA, kMacB});
+  inherit.mac = {policy::MacRule::Kind::kInherit, {}};  // an inherited MAC is never moved on a running bridge
+  EXPECT_EQ(Problem(VethPolicy({inherit})), "");
+}
+
+TEST_F(TakeoverTest, APortThePolicyDoesNotSelectMayBeAnUplinkAndIsRefused) {
+  const int uplink = links_.Add("eno1", "02:00:00:00:0e:30", true, "");  // a physical NIC, not selected
+  links_.Enslave(uplink, eth0_);
+  const std::string problem = Problem(VethPolicy({KeepingItsMac({kMacA, kMacB})}));
+  EXPECT_NE(problem.find("has port eno1 (a device), which the policy does not select"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("(a loop)"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("ip link set eno1 nomaster"), std::string::npos) << problem;
+}
+
+TEST_F(TakeoverTest, AnotherMacIsRefused) {
+  const std::string problem = Problem(VethPolicy({ActiveBackup("eth0", {kMacA, kMacB})}));  // mac = "stable"
+  EXPECT_NE(problem.find("instead of its 02:00:00:00:0e:0e"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("mac = \"02:00:00:00:0e:0e\""), std::string::npos) << problem;
+}
+
+TEST_F(TakeoverTest, AnotherPortInPlaceOfTheOneItForwardsThroughIsRefused) {
+  // The NIC it forwards through keeps the job while it has carrier (failback never)...
+  EXPECT_EQ(Problem(VethPolicy({KeepingItsMac({kMacB, kMacA})})), "");
+  // ...unless the policy does not give it to this bridge (not a port, no spares).
+  policy::Bridge only_ens2 = KeepingItsMac({kMacB});
+  only_ens2.spares = false;
+  const std::string problem = Problem(VethPolicy({only_ens2}));
+  EXPECT_NE(problem.find("forwards through ens1"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("would put ens2 in its place"), std::string::npos) << problem;
+}
+
 }  // namespace
 }  // namespace failoverd::core

@@ -159,6 +159,13 @@ Status FakeKernel::UpdateBridge(int ifindex, const core::BridgeSpec& spec) {
   return Record("update " + link.name + " " + spec.mac.ToString() + " stp " + (spec.stp ? "on" : "off"));
 }
 
+Status FakeKernel::SetAlias(int ifindex, const std::string& alias) {
+  if (ShouldFail("alias")) return Status::Error("injected failure");
+  auto& link = links_.at(ifindex);
+  link.alias = alias;
+  return Record("alias " + link.name + " '" + alias + "'");
+}
+
 Status FakeKernel::DeleteLink(int ifindex) {
   if (ShouldFail("delete")) return Status::Error("injected failure");
   auto it = links_.find(ifindex);

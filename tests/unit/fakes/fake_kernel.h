@@ -51,6 +51,7 @@ class FakeKernel final : public core::KernelOps {
   Status RemoveAddress(int ifindex, const IpPrefix& prefix) override;
   Status RemoveDefaultRoute(int ifindex, const IpAddress& gateway) override;
   Status UpdateBridge(int ifindex, const core::BridgeSpec& spec) override;
+  Status SetAlias(int ifindex, const std::string& alias) override;
   Status DeleteLink(int ifindex) override;
   Result<std::vector<core::DefaultRoute>> ListDefaultRoutes() override;  // fails after FailNext("routes")
   Result<std::vector<IpPrefix>> ListAddresses(int ifindex) override;     // 0: all; fails after FailNext("addresses")

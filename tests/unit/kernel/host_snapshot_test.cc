@@ -97,6 +97,47 @@ TEST(HostSnapshot, JsonRoundTripKeepsEveryByte) {
   EXPECT_EQ(back->Find(2)->sysctls.at("ipv4/conf/eth0/rp_filter"), "2");
 }
 
+TEST(HostSnapshot, ABridgesAliasAndSettingsComeBackAndOlderRecordsHaveNone) {
+  HostSnapshot snapshot;
+  SnapshotLink bridge;
+  bridge.ifindex = 7;
+  bridge.name = "eth0";
+  bridge.kind = "bridge";
+  bridge.mac = *MacAddress::Parse("02:00:00:00:0d:0e");
+  bridge.alias = "made by ifupdown";
+  bridge.bridge = core::BridgeSettings{true, 1500};
+  snapshot.links = {bridge};
+  nlohmann::json json = snapshot.ToJson();
+  auto back = HostSnapshot::FromJson(nlohmann::json::parse(json.dump()));
+  ASSERT_TRUE(back) << back.message();
+  ASSERT_NE(back->Find(7), nullptr);
+  EXPECT_EQ(back->Find(7)->alias, "made by ifupdown");
+  EXPECT_EQ(back->Find(7)->bridge, (core::BridgeSettings{true, 1500}));
+  // A pending conversion recorded by a failoverd from before takeovers: no alias, no settings.
+  json["links"][0].erase("alias");
+  json["links"][0].erase("bridge");
+  back = HostSnapshot::FromJson(json);
+  ASSERT_TRUE(back) << back.message();
+  EXPECT_EQ(back->Find(7)->alias, "");
+  EXPECT_FALSE(back->Find(7)->bridge.has_value());
+}
+
+TEST(HostSnapshot, DefaultRoutesAreFoundByInterfaceAndGateway) {
+  RequestBuffer buffer;
+  nlmsghdr* nlh = StartRequest(buffer, RTM_NEWROUTE, NLM_F_MULTI);
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  const uint8_t gateway[4] = {192, 0, 2, 1};
+  mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gateway), gateway);
+  mnl_attr_put_u32(nlh, RTA_OIF, 7);
+  const std::vector<NetlinkMessage> routes = {CopyNetlinkMessage(nlh), Route(7)};
+  EXPECT_TRUE(HasDefaultRouteVia(routes, 7, *IpAddress::Parse("192.0.2.1")));
+  EXPECT_FALSE(HasDefaultRouteVia(routes, 8, *IpAddress::Parse("192.0.2.1")));
+  EXPECT_FALSE(HasDefaultRouteVia(routes, 7, *IpAddress::Parse("192.0.2.254")));
+  EXPECT_FALSE(HasDefaultRouteVia({Route(7)}, 7, *IpAddress::Parse("192.0.2.1")));  // 203.0.113.0/24, not default
+}
+
 TEST(HostSnapshot, DamagedRecordsAreRefused) {
   HostSnapshot snapshot;
   snapshot.routes = {Route(2)};
