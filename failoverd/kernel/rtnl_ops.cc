@@ -89,8 +89,9 @@ Status RtnlOps::Open() {
 }
 
 std::string RtnlOps::NameOf(int ifindex) {
+  if (auto known = names_.find(ifindex); known != names_.end()) return known->second;
   char name[IF_NAMESIZE] = {};
-  if (ifindex > 0 && if_indextoname(static_cast<unsigned>(ifindex), name)) return name;
+  if (ifindex > 0 && if_indextoname(static_cast<unsigned>(ifindex), name)) return names_[ifindex] = name;
   return "ifindex " + std::to_string(ifindex);
 }
 
@@ -104,10 +105,12 @@ Result<std::vector<core::LinkInfo>> RtnlOps::DumpLinks() {
   if (!reply.ok()) return ReplyStatus("dump links", reply);
   std::vector<core::LinkInfo> links;
   links.reserve(messages.size());
+  names_.clear();
   for (const NetlinkMessage& message : messages) {
     auto link = ParseLinkMessage(Header(message));
     if (!link) continue;
     devices_.Enrich(*link);
+    names_[link->ifindex] = link->name;
     links.push_back(std::move(*link));
   }
   devices_.KeepOnly(links);
@@ -121,7 +124,10 @@ Result<core::LinkInfo> RtnlOps::QueryLink(nlmsghdr* request, const std::string& 
   const NetlinkReply reply = rtnl_.Request(request, &replies);
   if (!reply.ok()) return ReplyStatus(what, reply);
   for (const NetlinkMessage& message : replies) {
-    if (auto link = ParseLinkMessage(Header(message))) return *link;
+    if (auto link = ParseLinkMessage(Header(message))) {
+      names_[link->ifindex] = link->name;
+      return *link;
+    }
   }
   return Status::Error(what + ": no link in the kernel's answer");
 }
@@ -184,6 +190,7 @@ Status RtnlOps::SetLinkName(int ifindex, const std::string& name) {
   Status status = ChangeLink(nlh, what);
   if (!status.ok()) return status;
   devices_.Renamed(ifindex, name);
+  names_[ifindex] = name;
   log_->info("{}: renamed to {}", old_name, name);
   return status;
 }
@@ -404,6 +411,7 @@ Status RtnlOps::DeleteLink(int ifindex) {
   nlmsghdr* nlh = StartRequest(buffer, RTM_DELLINK, 0);
   PutLinkHeader(nlh, ifindex);
   const NetlinkReply reply = rtnl_.Request(nlh);
+  if (reply.ok() || reply.error == -ENODEV) names_.erase(ifindex);  // the kernel may give the ifindex out again
   if (reply.error == -ENODEV) return Status::Ok();
   Status status = ReplyStatus(name + ": delete link", reply);
   if (status.ok()) log_->info("{}: deleted", name);

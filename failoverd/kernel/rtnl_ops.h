@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "failoverd/core/kernel_ops.h"
@@ -72,7 +73,9 @@ class RtnlOps final : public core::KernelOps {
   Result<core::LinkInfo> QueryLink(nlmsghdr* request, const std::string& what);
   // GetLink without the sysfs and udev facts (physical, driver, path, udev_ready).
   Result<core::LinkInfo> GetKernelLink(int ifindex);
-  // The current name of `ifindex` for messages ("ifindex 7" if it has none).
+  // The name of `ifindex` for messages ("ifindex 7" if it has none): as the last dump,
+  // query or rename here saw it, else asked of the kernel (if_indextoname opens a
+  // socket each time: four per NIC and bridge at a start, and two on an attach).
   std::string NameOf(int ifindex);
   // Sends an RTM_SETLINK for `ifindex` built by the caller and awaits the ack.
   Status ChangeLink(nlmsghdr* request, const std::string& what);
@@ -81,6 +84,7 @@ class RtnlOps final : public core::KernelOps {
   PacketSender announcer_;  // announcement frames
   udev* udev_ = nullptr;
   DeviceInfoCache devices_ = MakeDeviceInfoCache(&udev_);  // holds &udev_: RtnlOps never moves
+  std::unordered_map<int, std::string> names_;              // for NameOf
   std::shared_ptr<spdlog::logger> log_;
 };
 
