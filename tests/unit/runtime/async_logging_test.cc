@@ -78,6 +78,43 @@ TEST(AsyncLoggingTest, AStuckStderrNeitherBlocksALogCallNorLosesWhatTheQueueHold
   EXPECT_NE(text.find("to a stderr nobody reads"), std::string::npos);
 }
 
+// stderr not a terminal: the writer batches, and once the queue is empty every line is
+// out, whole and in order (nothing waits in the batch for a next message).
+TEST(AsyncLoggingTest, ABurstIsWrittenWholeAndInOrderOnceTheQueueIsEmpty) {
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  const int saved = dup(STDERR_FILENO);
+  ASSERT_GE(saved, 0);
+  ASSERT_EQ(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
+  std::string text;
+  std::thread reader([&] {
+    char buffer[65536];
+    for (ssize_t n; (n = read(fds[0], buffer, sizeof(buffer))) > 0;) text.append(buffer, static_cast<size_t>(n));
+  });
+  auto log = GetLogger("netlink");
+  log->set_level(spdlog::level::info);
+  constexpr int kMessages = 3000;  // below the queue's 8192: none dropped
+  const uint64_t dropped = DroppedLogMessages();
+  for (int i = 0; i < kMessages; ++i) log->info("burst line {}", i);
+  EXPECT_TRUE(DrainLogs(milliseconds(10000)));
+  EXPECT_EQ(DroppedLogMessages(), dropped);
+  ASSERT_EQ(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+  close(saved);
+  close(fds[1]);
+  reader.join();
+  close(fds[0]);
+  size_t at = 0;
+  int seen = 0;
+  for (std::string line; at < text.size(); ++seen) {
+    const size_t end = text.find('\n', at);
+    ASSERT_NE(end, std::string::npos) << "a line cut short: " << text.substr(at);
+    line = text.substr(at, end - at);
+    ASSERT_NE(line.find("burst line " + std::to_string(seen)), std::string::npos) << line;
+    at = end + 1;
+  }
+  EXPECT_EQ(seen, kMessages);
+}
+
 // An uncaught exception (std::terminate) writes what is queued before the abort.
 TEST(AsyncLoggingDeathTest, ATerminateWritesTheQueuedLinesFirst) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
