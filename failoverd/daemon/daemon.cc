@@ -382,147 +382,17 @@ void Daemon::RecordNames(const core::Decision& decision) {
   SaveState();
 }
 
-nlohmann::json Daemon::BridgeJson(const core::BridgeDecision& bridge) const {
-  const std::string& name = bridge.policy->name;
-  const core::LinkInfo* link = observed_.FindByName(name);
-  if (link && !link->is_bridge()) link = nullptr;
-  std::string state = "down";
-  std::string error;
-  if (auto it = progress_.bridge_failures.find(name); it != progress_.bridge_failures.end()) error = it->second;
-  if (auto it = progress_.bridge_errors.find(name); it != progress_.bridge_errors.end()) error = it->second;
-  if (auto it = blocked_.find(name); it != blocked_.end()) error = it->second;
-  if (!error.empty()) state = "error";
-  else if (bridge.isolated && link) state = "isolated";
-  else if (link && link->admin_up) state = "up";
-
-  nlohmann::json json = {
-      {"name", name},
-      {"mode", policy::ToString(bridge.policy->mode)},
-      {"mac", (link ? link->mac : bridge.mac).ToString()},
-      {"zone", bridge.policy->zone},
-      {"state", state},
-      {"active", nullptr},
-      {"ports", nlohmann::json::array()},
-  };
-  if (!error.empty()) json["error"] = error;
-  json["reason"] = bridge.reason;
-  for (const auto& nic : decision_.nics) {
-    if (nic.bridge != name) continue;
-    const core::LinkInfo* nic_link = observed_.Find(nic.ifindex);
-    const bool enslaved = link && nic_link->master == link->ifindex;
-    if (bridge.active == nic.ifindex && enslaved) json["active"] = nic.name;
-    const auto since = roles_.Since(nic.ifindex);
-    // A port is the bridge's active one or a standby (SPEC §6); one attached by hand
-    // is the active port and says so in "manual" (its NIC's role is "manual").
-    json["ports"].push_back({
-        {"nic", nic.name},
-        {"role", bridge.active == nic.ifindex ? "active" : "standby"},
-        {"manual", nic.role == core::NicRole::kManual},
-        {"carrier", nic_link->carrier},
-        {"enslaved", enslaved},
-        {"since", since ? nlohmann::json(FormatRfc3339(*since)) : nlohmann::json()},
-    });
-  }
-  return json;
+StatusView Daemon::View() const {
+  return StatusView({policy_, observed_, decision_, progress_, blocked_, probes_, roles_, live_nics_});
 }
 
-nlohmann::json Daemon::NicJson(const core::NicDecision& nic) const {
-  const core::LinkInfo* link = observed_.Find(nic.ifindex);
-  auto or_null = [](const std::string& value) { return value.empty() ? nlohmann::json() : nlohmann::json(value); };
-  return {
-      {"name", link->name},
-      {"ifindex", nic.ifindex},
-      {"perm_mac", link->perm_mac && !link->perm_mac->IsZero() ? nlohmann::json(link->perm_mac->ToString())
-                                                               : nlohmann::json()},
-      {"mac", link->mac.ToString()},
-      {"path", or_null(link->path)},
-      {"driver", or_null(link->driver)},
-      {"carrier", link->carrier},
-      {"bridge", or_null(nic.bridge)},
-      {"role", core::ToString(nic.role)},
-      {"reason", nic.reason},
-      {"network", or_null(nic.network)},
-      {"seen", SeenJson(nic.ifindex)},
-  };
-}
-
-nlohmann::json Daemon::SeenJson(int ifindex) const {
-  nlohmann::json seen = {{"lldp", nullptr}, {"arp", nlohmann::json::array()}, {"ra", nlohmann::json::array()}};
-  auto it = probes_.evidence().find(ifindex);
-  if (it == probes_.evidence().end()) return seen;
-  const core::Fingerprint& f = it->second.fingerprint;
-  if (f.lldp) {
-    seen["lldp"] = {{"chassis_id", f.lldp->chassis_id},
-                    {"port_id", f.lldp->port_id},
-                    {"port_description", f.lldp->port_description},
-                    {"system_name", f.lldp->system_name},
-                    {"port_vlan", f.lldp->port_vlan ? nlohmann::json(*f.lldp->port_vlan) : nlohmann::json()}};
-  }
-  for (const auto& answer : f.arp) seen["arp"].push_back({{"target", answer.target.ToString()}, {"mac", answer.mac.ToString()}});
-  for (const auto& prefix : f.ra_prefixes) seen["ra"].push_back(prefix.ToString());
-  seen["malformed_frames"] = f.malformed_frames;
-  seen["probing_done"] = it->second.probing_done;
-  return seen;
-}
-
-std::string Daemon::ProbeMessage(const std::string& name, const core::NicDecision& nic) const {
-  if (!core::AnyIdentifyKeys(policy_)) return name + ": no bridge has [bridge.identify] keys, so nothing is matched";
-  const core::Identification& id = nic.identification;
-  return name + ": " + core::ToString(id.verdict) + (nic.network.empty() ? "" : " (" + nic.network + ")") +
-         (id.reason.empty() ? "" : " - " + id.reason);
-}
-
-Result<nlohmann::json> Daemon::ProbeJson(const std::string& name) const {
-  for (const auto& nic : decision_.nics) {
-    const core::LinkInfo* link = observed_.Find(nic.ifindex);
-    if (link->name != name) continue;
-    const core::Identification& id = nic.identification;
-    nlohmann::json matched = id.matched;
-    nlohmann::json contradicted = nlohmann::json::array();
-    for (const auto& bridge : id.contradicted) contradicted.push_back(bridge);
-    return nlohmann::json{
-        {"nic", name},
-        {"carrier", link->carrier},
-        {"seen", SeenJson(nic.ifindex)},
-        {"verdict", core::ToString(id.verdict)},
-        {"network", nic.network.empty() ? nlohmann::json() : nlohmann::json(nic.network)},
-        {"matches", matched},
-        {"contradicts", contradicted},
-        {"role", core::ToString(nic.role)},
-        {"bridge", nic.bridge.empty() ? nlohmann::json() : nlohmann::json(nic.bridge)},
-        {"message", ProbeMessage(name, nic)},
-    };
-  }
-  return Status::Error("no managed NIC named '" + name + "'");
-}
+Result<nlohmann::json> Daemon::ProbeJson(const std::string& name) const { return View().Probe(name); }
 
 nlohmann::json Daemon::StatusJson() const {
-  nlohmann::json bridges = nlohmann::json::array();
-  for (const auto& bridge : decision_.bridges) bridges.push_back(BridgeJson(bridge));
-  nlohmann::json nics = nlohmann::json::array();
-  for (const auto& nic : decision_.nics) nics.push_back(NicJson(nic));
-  // A live NIC failoverd leaves alone is listed too, with why: the administrator looks
-  // for it among the NICs first.
-  for (const auto& [ifindex, reason] : live_nics_.left_alone()) {
-    const core::LinkInfo* link = observed_.Find(ifindex);
-    if (!link) continue;
-    nics.push_back({{"name", link->name},
-                    {"ifindex", ifindex},
-                    {"perm_mac", link->perm_mac && !link->perm_mac->IsZero() ? nlohmann::json(link->perm_mac->ToString())
-                                                                            : nlohmann::json()},
-                    {"mac", link->mac.ToString()},
-                    {"path", link->path.empty() ? nlohmann::json() : nlohmann::json(link->path)},
-                    {"driver", link->driver.empty() ? nlohmann::json() : nlohmann::json(link->driver)},
-                    {"carrier", link->carrier},
-                    {"bridge", nullptr},
-                    {"role", "left-alone"},
-                    {"reason", reason},
-                    {"network", nullptr},
-                    {"seen", SeenJson(ifindex)}});
-  }
+  const StatusView view = View();
   return {
-      {"bridges", bridges},
-      {"nics", nics},
+      {"bridges", view.Bridges()},
+      {"nics", view.Nics()},
       {"firewall", {{"table", std::string(firewall::kTableFamily) + " " + firewall::kTableName},
                     {"zero_phase", zero_phase_}}},
       {"isolated", overrides_.isolated},

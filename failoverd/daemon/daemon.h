@@ -39,6 +39,7 @@
 #include "failoverd/daemon/role_log.h"
 #include "failoverd/daemon/start_policy.h"
 #include "failoverd/daemon/state_saver.h"
+#include "failoverd/daemon/status_view.h"
 #include "failoverd/runtime/event_loop.h"
 #include "failoverd/runtime/retry_timer.h"
 #include "failoverd/state/state_store.h"
@@ -228,11 +229,9 @@ class Daemon {
   void SweepConnectionsAfterRepair();
   // Table inet failoverd as it must be now: the governed interfaces and every zone installed.
   firewall::TableSpec CurrentTable() const;
-  nlohmann::json BridgeJson(const core::BridgeDecision& bridge) const;
-  nlohmann::json NicJson(const core::NicDecision& nic) const;
-  nlohmann::json SeenJson(int ifindex) const;
+  // The bridges and NICs as status and probe show them (status_view.h).
+  StatusView View() const;
   const core::NicDecision* FindNicByName(const std::string& name) const;
-  std::string ProbeMessage(const std::string& name, const core::NicDecision& nic) const;
   // Logs `message` (also as an event), records overrides_ in state.json and carries them out.
   void CommitOverrides(const std::string& message);
   // Records which bridges failoverd manages, so one dropped from the policy while
