@@ -6,6 +6,7 @@
 #     not firewalled; status says why; its port is left alone; it keeps answering.
 #  2. Deleted, failoverd makes its own eth0, marked, with the policy's MAC.
 #     Its mark cleared while the daemon runs, it is marked again and keeps its zone.
+#     Its MAC and STP changed by hand while the daemon runs are brought back.
 #  3. failoverd's own bridge, changed by hand while the daemon was stopped (MAC, STP), is
 #     brought back to the policy at the next start, and the log says old -> new.
 #  4. With state.json lost, its own bridge is still its own (the mark is in the kernel).
@@ -90,6 +91,15 @@ ok "a cleared mark is put back"
 assert_cmd "eth0 keeps its zone chain" ip netns exec "$S" nft list chain inet failoverd in_eth0
 eth0_state_is up || fail "eth0 is not up after its mark was cleared: $(lab_status_json | jq -c '.bridges')"
 lab_ping_ok peer 192.0.2.9 || fail "failoverd's eth0 stopped answering after its mark was cleared"
+
+# 2c. Someone changes its MAC and STP while the daemon runs: brought back, old -> new logged.
+ip -n "$S" link set eth0 address 02:00:00:00:0e:0d
+ip -n "$S" link set eth0 type bridge stp_state 1
+mac_back() { [[ "$(eth0_mac)" == "$stable_mac" ]] && grep -q "stp_state 0" <<<"$(eth0_detail)"; }
+wait_until 10 mac_back
+grep -q "eth0: set mac $stable_mac.*mac 02:00:00:00:0e:0d -> $stable_mac" "$LAB_DAEMON_LOG" ||
+  fail "the log does not say old -> new: $(grep 'eth0: set mac' "$LAB_DAEMON_LOG" || true)"
+ok "a MAC and STP changed by hand on failoverd's running eth0 are brought back, old -> new in the log"
 
 # 3. ----------------------------------------------------------------------------------------
 lab_daemon_stop
