@@ -82,21 +82,6 @@ session_ok() {  # LABEL
   lab_ssh_check "$STREAM" "$SESSION_FROM" "$(lab_now_ms)" 3000 || fail "$1: the SSH session broke"
   ok "$1: SSH session alive since the start, largest gap ${LAB_SSH_GAP_MS} ms over ${LAB_SSH_LINES} lines"
 }
-# Runs failoverd to completion (it must exit by itself) and checks its status.
-run_to_exit() {  # EXPECTED_STATUS LOG POLICY [ARGS...]
-  local want=$1 log=$2 policy=$3 rc=0; shift 3
-  timeout 30 ip netns exec "$S" "$FAILOVERD_BIN" --policy "$policy" --foreground "$@" >"$log" 2>&1 || rc=$?
-  if ((rc != want)); then
-    cat "$log" >&2
-    fail "failoverd $* exited with $rc, expected $want"
-  fi
-}
-# Waits for the lab's daemon to exit by itself; LAB_DAEMON_RC gets its status.
-wait_daemon_exit() {  # TIMEOUT_S
-  poll_until "$1" lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon still running after $1 s"
-  LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
-  LAB_DAEMON_PID=""
-}
 
 write_policy() {  # FILE MAC_RULE
   lab_policy "$1" <<EOF2
@@ -113,26 +98,26 @@ write_policy "$T/stable.toml" stable
 
 # ---------------------------------------------------------------------------------------
 # 0. --dry-run shows the conversion a start would make, and the refusals, changing nothing.
-run_to_exit 0 "$T/dry.log" "$T/policy.toml" --dry-run --migrate --confirm 300
+lab_failoverd_exits server 0 "$T/dry.log" "$T/policy.toml" --dry-run --migrate --confirm 300
 cat "$T/dry.log"
 assert_cmd "--dry-run --migrate shows the conversion, the MAC kept and the addresses that move" grep -Eq \
   "^convert: eth0 becomes a bridge named eth0 .* keeps MAC $m1; 192.0.2.10/24, 2001:db8:1::10/64 move" "$T/dry.log"
 assert_cmd "... and the routes" grep -q "^convert: eth0: route 203.0.113.0/24 via 192.0.2.1 moves to the bridge" "$T/dry.log"
 assert_cmd "... under the window asked for" grep -q "confirm window of 300 s" "$T/dry.log"
 assert_cmd "... then the plan, the bridge with the NIC's MAC" grep -q "^eth0: create bridge, mac $m1" "$T/dry.log"
-run_to_exit 4 "$T/dry-mac.log" "$T/stable.toml" --dry-run
+lab_failoverd_exits server 4 "$T/dry-mac.log" "$T/stable.toml" --dry-run
 assert_cmd "--dry-run shows the refusal of a policy that changes the MAC, exit 4 like a start" \
   grep -q "^a start would refuse to convert this host" "$T/dry-mac.log"
 assert_cmd "... and why" grep -Eq "would get MAC .* not the NIC's $m1" "$T/dry-mac.log"
 same_as_before dry-run
 
 # 1. Refusals: nothing changes.
-run_to_exit 4 "$T/refuse-mac.log" "$T/stable.toml" --migrate
+lab_failoverd_exits server 4 "$T/refuse-mac.log" "$T/stable.toml" --migrate
 assert_match "would get MAC .* not the NIC's $m1" "$(cat "$T/refuse-mac.log")" "mac = stable refused"
 ip -n "$S" addr add 192.0.2.77/24 dev eth0 valid_lft 300 preferred_lft 300
-run_to_exit 4 "$T/refuse-lease.log" "$T/policy.toml" --migrate
+lab_failoverd_exits server 4 "$T/refuse-lease.log" "$T/policy.toml" --migrate
 assert_match "192.0.2.77/24 has a lease lifetime" "$(cat "$T/refuse-lease.log")" "a DHCP-leased address refused"
-run_to_exit 4 "$T/dry-lease.log" "$T/policy.toml" --dry-run
+lab_failoverd_exits server 4 "$T/dry-lease.log" "$T/policy.toml" --dry-run
 assert_match "192.0.2.77/24 has a lease lifetime" "$(cat "$T/dry-lease.log")" "--dry-run shows the leased address's refusal"
 ip -n "$S" addr del 192.0.2.77/24 dev eth0
 same_as_before refusals
@@ -156,7 +141,7 @@ pending=$(lab_status_json | jq -r '.pending_migration.bridges[0]')
 assert_eq eth0 "$pending" "status shows the pending conversion"
 lab_in admin ping -c 1 -W 2 192.0.2.10 >/dev/null || fail "the server does not answer ping through the bridge"
 ok "converted; the server answers through the bridge"
-wait_daemon_exit 20
+lab_daemon_wait_exit 20
 assert_eq 4 "$LAB_DAEMON_RC" "failoverd exits 4 after rolling back"
 rolled=$(grep -oE 'rolled back in [0-9]+ ms' "$LAB_DAEMON_LOG" | grep -oE '[0-9]+' || true)
 [[ -n "$rolled" ]] || fail "no 'rolled back in N ms' in the log"
@@ -168,7 +153,7 @@ assert_eq null "$(jq -c --arg m "$m1" '.nics[$m].name' "$T/state/state.json")" \
 assert_eq object "$(jq -r '.migration_declined | type' "$T/state/state.json")" "state.json records the declined conversion"
 
 # A plain start does not convert again by itself.
-run_to_exit 4 "$T/declined.log" "$T/policy.toml"
+lab_failoverd_exits server 4 "$T/declined.log" "$T/policy.toml"
 assert_match "was rolled back at .* does not convert it again by itself" "$(cat "$T/declined.log")" \
   "a restart after a rollback refuses to convert by itself"
 same_as_before declined
@@ -178,9 +163,9 @@ same_as_before declined
 lab_daemon_start server "$T/policy.toml" --migrate --confirm 120
 assert_cmd "eth0 is a bridge" eth0_is_bridge
 kill -9 "$(lab_daemon_main_pid)"
-wait_daemon_exit 10
+lab_daemon_wait_exit 10
 assert_eq bridge "$(eth0_kind)" "after kill -9 the conversion is still in place"
-run_to_exit 4 "$T/leftover.log" "$T/policy.toml"
+lab_failoverd_exits server 4 "$T/leftover.log" "$T/policy.toml"
 assert_match "rolled back: the host is as it was" "$(cat "$T/leftover.log")" "the next start rolled the conversion back"
 same_as_before killed
 session_ok killed

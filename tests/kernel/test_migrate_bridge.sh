@@ -78,45 +78,32 @@ same_as_before() {  # LABEL
   diff -u "$T/before.txt" "$T/after-$1.txt" || fail "$1: the host is not as it was (diff above)"
   ok "$1: links, ports, addresses, routes, nft ruleset, eth0's alias and STP identical to before"
 }
-run_to_exit() {  # EXPECTED_STATUS LOG POLICY [ARGS...]
-  local want=$1 log=$2 policy=$3 rc=0; shift 3
-  timeout 30 ip netns exec "$S" "$FAILOVERD_BIN" --policy "$policy" --foreground "$@" >"$log" 2>&1 || rc=$?
-  if ((rc != want)); then
-    cat "$log" >&2
-    fail "failoverd $* exited with $rc, expected $want"
-  fi
-}
-wait_daemon_exit() {  # TIMEOUT_S
-  poll_until "$1" lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon still running after $1 s"
-  LAB_DAEMON_RC=0; wait "$LAB_DAEMON_PID" || LAB_DAEMON_RC=$?
-  LAB_DAEMON_PID=""
-}
 eth0_alias() { ip -n "$S" -d -j link show eth0 | jq -r '.[0].ifalias // ""'; }
 
 # 0. ----------------------------------------------------------------------------------------
 snapshot "$T/before.txt"
-run_to_exit 4 "$T/uplink.log" "$T/policy.toml" --migrate
+lab_failoverd_exits server 4 "$T/uplink.log" "$T/policy.toml" --migrate
 assert_match "bridge eth0 has port up0 \(veth\), which the policy does not select.*\(a loop\)" \
   "$(cat "$T/uplink.log")" "a port the policy does not select is refused"
-run_to_exit 4 "$T/dry-uplink.log" "$T/policy.toml" --dry-run --migrate
+lab_failoverd_exits server 4 "$T/dry-uplink.log" "$T/policy.toml" --dry-run --migrate
 assert_match "a start would refuse to convert this host" "$(cat "$T/dry-uplink.log")" "--dry-run --migrate shows the refusal"
 same_as_before uplink-refused
 
 ip -n "$S" link del up0
 snapshot "$T/before.txt"
-run_to_exit 4 "$T/mac.log" "$T/stable.toml" --migrate
+lab_failoverd_exits server 4 "$T/mac.log" "$T/stable.toml" --migrate
 assert_match "bridge eth0 would get MAC .* instead of its $bridge_mac" "$(cat "$T/mac.log")" \
   "a policy that would change the bridge's MAC is refused"
 same_as_before mac-refused
 
-run_to_exit 0 "$T/dry.log" "$T/policy.toml" --dry-run --migrate --confirm 300
+lab_failoverd_exits server 0 "$T/dry.log" "$T/policy.toml" --dry-run --migrate --confirm 300
 cat "$T/dry.log"
 assert_cmd "--dry-run --migrate shows the takeover" grep -q \
   "^convert: bridge eth0, which failoverd did not make, is taken over: .*keeps MAC $bridge_mac, its addresses (192.0.2.10/24) and ports (ens1, tap0)" \
   "$T/dry.log"
 assert_cmd "... then its plan: the extra address" grep -q "^eth0: configure static addresses" "$T/dry.log"
 assert_not_cmd "... with nothing blocked" grep -q "eth0: cannot be set up" "$T/dry.log"
-run_to_exit 0 "$T/dry-plain.log" "$T/policy.toml" --dry-run
+lab_failoverd_exits server 0 "$T/dry-plain.log" "$T/policy.toml" --dry-run
 assert_cmd "a plain --dry-run leaves it alone" grep -q "eth0: cannot be set up: bridge eth0 was not made by failoverd" \
   "$T/dry-plain.log"
 same_as_before dry-run
@@ -142,7 +129,7 @@ assert_eq eth0 "$(lab_status_json | jq -r '.pending_migration.bridges[0]')" "sta
 lab_ping_ok admin 192.0.2.10 || fail "the server does not answer on its own address"
 lab_ping_ok admin 192.0.2.9 || fail "the server does not answer on the policy's address"
 ok "taken over; the server answers on both addresses"
-wait_daemon_exit 25
+lab_daemon_wait_exit 25
 assert_eq 4 "$LAB_DAEMON_RC" "failoverd exits 4 after rolling back"
 grep -q "conversion of eth0 rolled back in [0-9]* ms" "$LAB_DAEMON_LOG" || fail "the log does not say it rolled back"
 same_as_before not-confirmed
@@ -153,8 +140,8 @@ lab_daemon_start server "$T/policy.toml" --migrate --confirm 120
 assert_eq failoverd "$(eth0_alias)" "eth0 carries failoverd's mark"
 wait_until 10 has_policy_address
 kill -9 "$(lab_daemon_main_pid)"
-wait_daemon_exit 10
-run_to_exit 4 "$T/leftover.log" "$T/policy.toml"
+lab_daemon_wait_exit 10
+lab_failoverd_exits server 4 "$T/leftover.log" "$T/policy.toml"
 assert_match "rolled back: the host is as it was" "$(cat "$T/leftover.log")" "the next start rolled the takeover back"
 same_as_before killed
 

@@ -438,6 +438,25 @@ lab_daemon_reap() {
   LAB_DAEMON_PID=""
 }
 
+# Waits (TIMEOUT_S) for the lab's daemon to exit by itself; LAB_DAEMON_RC gets its status.
+lab_daemon_wait_exit() {  # TIMEOUT_S
+  poll_until "$1" lab_pid_gone "$LAB_DAEMON_PID" || fail "daemon still running after $1 s"
+  lab_daemon_reap
+}
+
+# Runs failoverd --policy POLICY --foreground ARGS... in namespace SERVER (short name) to
+# completion (it must exit by itself within 30 s), its output in LOG, and checks that
+# its exit status is EXPECTED_STATUS (the output is shown when it is not).
+lab_failoverd_exits() {  # SERVER EXPECTED_STATUS LOG POLICY [ARGS...]
+  local ns want=$2 log=$3 policy=$4 rc=0
+  ns=$(lab_nsname "$1"); shift 4
+  timeout 30 ip netns exec "$ns" "$FAILOVERD_BIN" --policy "$policy" --foreground "$@" >"$log" 2>&1 || rc=$?
+  if ((rc != want)); then
+    cat "$log" >&2
+    fail "failoverd $* exited with $rc, expected $want"
+  fi
+}
+
 lab_daemon_stop() {
   [[ -n "$LAB_DAEMON_PID" ]] || return 0
   local main; main=$(lab_daemon_main_pid)
