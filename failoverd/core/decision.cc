@@ -504,8 +504,22 @@ class Decider {
     for (NicDecision* nic : preferred)
       if (nic != chosen && nic->placement != NicPlacement::kIdentified)
         nic->reason = "standby for " + bridge.name + (HealthOf(*nic).carrier ? "" : ", no carrier");
+    if (chosen) {
+      for (NicDecision* nic : preferred)
+        if (nic != chosen && nic->role == NicRole::kStandby && MayTakeOver(*nic)) decision.successors.push_back(nic->ifindex);
+      if (bridge.spares)
+        for (NicDecision* nic : spares)
+          if (nic != chosen && nic->role == NicRole::kSpare && MayTakeOver(*nic)) decision.successors.push_back(nic->ifindex);
+    }
     decision.reason = reason;
     out_.bridges.push_back(std::move(decision));
+  }
+
+  // A successor: not in up_delay now. One without carrier is listed (whoever acts on
+  // the list checks the carrier at that moment).
+  bool MayTakeOver(const NicDecision& nic) const {
+    const Health health = HealthOf(nic);
+    return !health.carrier || health.Usable(in_.now, up_delay_);
   }
 
   // The NIC a rollback puts back as `bridge`'s active port, if it may serve the

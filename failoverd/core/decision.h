@@ -61,6 +61,12 @@ struct BridgeDecision {
   int active = 0;      // ifindex of the NIC that must be its port; 0 = none
   std::string reason;  // why that NIC (or why none)
   bool isolated = false;  // cut off its network by the administrator
+  // Who may take over from `active`, in the order this decision would choose them: its
+  // standbys the cable's identification allows, then (spares = true) the spares it may
+  // take; none whose carrier came back less than up_delay ago (the next decision lists
+  // it once it may). Empty for an isolated bridge, a port attached by hand, or no active
+  // port. What the reflex may carry out on its own (core/reflex_table.h).
+  std::vector<int> successors;
 };
 
 struct Decision {

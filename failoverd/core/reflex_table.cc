@@ -25,17 +25,9 @@ ReflexTable MakeReflexTable(const policy::Policy& policy, const Decision& decisi
     const LinkInfo* link = observed.FindByName(bridge.policy->name);
     const LinkInfo* active = observed.Find(bridge.active);
     if (!link || !link->is_own_bridge() || !active || active->master != link->ifindex) continue;
-    std::vector<const NicDecision*> standbys, spares;
-    for (const auto& nic : decision.nics) {
-      if (nic.ifindex == bridge.active) continue;
-      if (nic.role == NicRole::kStandby && nic.bridge == bridge.policy->name) standbys.push_back(&nic);
-      if (nic.role == NicRole::kSpare && bridge.policy->spares) spares.push_back(&nic);
-    }
-    std::stable_sort(standbys.begin(), standbys.end(),
-                     [](const NicDecision* a, const NicDecision* b) { return a->preference < b->preference; });
-    ReflexEntry entry{bridge.policy->name, link->ifindex, bridge.active, {}};
-    for (const auto* nic : standbys) entry.standbys.push_back(nic->ifindex);
-    for (const auto* nic : spares) entry.standbys.push_back(nic->ifindex);
+    // Exactly whom the decision would let take over: its identification and up_delay
+    // rules are Decide's, not repeated here.
+    ReflexEntry entry{bridge.policy->name, link->ifindex, bridge.active, bridge.successors};
     if (!entry.standbys.empty()) table.entries.push_back(std::move(entry));
   }
   return table;

@@ -34,7 +34,8 @@ struct ReflexTable {
 };
 
 // Every existing bridge with an enslaved active port and at least one NIC that may
-// take over: its standbys by preference, then (spares = true) its spares.
+// take over (BridgeDecision::successors: its standbys by preference, then the spares
+// it may take; only those the cable's identification allows, none in up_delay).
 ReflexTable MakeReflexTable(const policy::Policy& policy, const Decision& decision, const ObservedState& observed);
 
 // One line per fact: "hold_down_ms N", then "bridge NAME IFINDEX ACTIVE S1,S2,...".

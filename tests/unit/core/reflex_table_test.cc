@@ -74,6 +74,35 @@ TEST_F(ReflexTableTest, NothingForAnIsolatedBridgeNorANicTheAdministratorDetache
   EXPECT_EQ(Table(&detached).entries[0].standbys, std::vector<int>{c_}) << "hweth1 is the administrator's now";
 }
 
+// The table lists whom the decision would let take over, not every standby: a NIC
+// its bridge's identification does not allow yet (require = "confirmed", never seen
+// on the bridge's network) could bridge two networks if the reflex attached it.
+TEST_F(ReflexTableTest, AStandbyTheCablesIdentificationDoesNotAllowIsNotListed) {
+  policy_.bridges[0].identify.arp_target = *IpAddress::Parse("192.0.2.1");
+  policy_.bridges[0].identify.require = policy::Require::kConfirmed;
+  std::map<int, NicEvidence> evidence;
+  for (int seen : {a_, b_}) {  // hweth0 and hweth1 answered from eth0's gateway
+    evidence[seen].probing_done = true;
+    evidence[seen].fingerprint.arp.push_back({*IpAddress::Parse("192.0.2.1"), *MacAddress::Parse("02:00:00:00:0a:01")});
+  }
+  const Decision decision = Decide({policy_, observed_, remembered_, "id", kNow, &evidence});
+  const ReflexTable table = MakeReflexTable(policy_, decision, observed_);
+  ASSERT_EQ(table.entries.size(), 1u);
+  EXPECT_EQ(table.entries[0].standbys, std::vector<int>{b_}) << "hweth2 was never seen on eth0's network";
+}
+
+// A NIC whose carrier came back less than up_delay ago is not listed; the decision
+// once up_delay has passed lists it.
+TEST_F(ReflexTableTest, ANicInUpDelayIsListedOnlyOnceItHasPassed) {
+  policy_.daemon.up_delay_ms = 2000;
+  links_.SetCarrier(b_, false, kNow - std::chrono::seconds(10));
+  links_.SetCarrier(b_, true, kNow - std::chrono::milliseconds(500));
+  ASSERT_EQ(Table().entries.size(), 1u);
+  EXPECT_EQ(Table().entries[0].standbys, std::vector<int>{c_});
+  const Decision later = Decide({policy_, observed_, remembered_, "id", kNow + std::chrono::seconds(2)});
+  EXPECT_EQ(MakeReflexTable(policy_, later, observed_).entries[0].standbys, (std::vector<int>{b_, c_}));
+}
+
 TEST_F(ReflexTableTest, NoEntryWithoutAnEnslavedActivePort) {
   LinkInfo loose = *observed_.Find(a_);
   loose.master = 0;
