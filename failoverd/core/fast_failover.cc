@@ -15,21 +15,26 @@ const BridgeDecision* ActiveBridgeOf(const Decision& decision, const ObservedSta
   return nullptr;
 }
 
-std::optional<FastAttach> FastFailoverStep(const Decision& before, const Decision& after,
-                                           const ObservedState& observed, int lost) {
-  const BridgeDecision* was = ActiveBridgeOf(before, observed, lost);
-  if (!was) return std::nullopt;
-  const BridgeDecision* now = after.FindBridge(was->policy->name);
-  if (!now || now->isolated || now->active == 0 || now->active == lost) return std::nullopt;
-  const LinkInfo* standby = observed.Find(now->active);
-  const NicDecision* nic = after.FindNic(now->active);
-  // Only a NIC that forwards the moment it is enslaved: up, with carrier, under the
-  // name it keeps, and in no bridge yet. Anything else is the ordinary plan's work.
-  if (!standby || !nic || !standby->admin_up || !standby->carrier || standby->master != 0 ||
-      nic->current_name != nic->name)
-    return std::nullopt;
-  const LinkInfo* bridge = observed.Find(observed.Find(lost)->master);
-  return FastAttach{standby->ifindex, bridge->ifindex, standby->name, bridge->name};
+std::optional<FastAttach> FastFailoverStep(const Decision& decision, const ObservedState& observed, int lost,
+                                           MonoTime now, std::chrono::milliseconds up_delay,
+                                           std::chrono::milliseconds hold_down) {
+  const BridgeDecision* was = ActiveBridgeOf(decision, observed, lost);
+  // A loss counts once it has lasted hold_down: the reconcile's timer decides then.
+  if (!was || hold_down.count() > 0) return std::nullopt;
+  for (int successor : was->successors) {
+    const LinkInfo* standby = observed.Find(successor);
+    if (!standby || !standby->carrier) continue;
+    const auto since = observed.CarrierSince(successor);
+    if (since && now - *since < up_delay) continue;  // not usable yet: Decide() would pass it over
+    // The one Decide() would choose. Only a NIC that forwards the moment it is
+    // enslaved: up, under the name it keeps, in no bridge yet. Anything else is the
+    // ordinary plan's work.
+    const NicDecision* nic = decision.FindNic(successor);
+    if (!nic || !standby->admin_up || standby->master != 0 || nic->current_name != nic->name) return std::nullopt;
+    const LinkInfo* bridge = observed.Find(observed.Find(lost)->master);
+    return FastAttach{standby->ifindex, bridge->ifindex, standby->name, bridge->name};
+  }
+  return std::nullopt;
 }
 
 std::vector<int> LostCarrier(const std::vector<CarrierNote>& notes) {

@@ -1,11 +1,13 @@
 // Fast failover: the first step of a failover, taken the moment the kernel says an
-// active port lost carrier, before the links are re-read. Decide() runs on the last
-// picture with only that carrier changed; when it hands the port's bridge to another
-// NIC that is up, has carrier and is in no bridge, attaching that NIC is the whole
-// first step — one netlink write. Detaching the dead port, the announcements, the
-// logs and the state file follow in the ordinary reconcile, after the switch.
+// active port lost carrier, before the links are re-read. The decision in force
+// already lists who may take over (BridgeDecision::successors, also the reflex's
+// table), so no second Decide() runs: the first of them that Decide() would choose now
+// (carrier for at least up_delay) takes over when attaching it is the whole first step
+// — one netlink write. Detaching the dead port, the announcements, the logs and the
+// state file follow in the ordinary reconcile, after the switch.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,12 +34,13 @@ struct FastAttach {
 // worth the fast path when it loses carrier; nullptr if `ifindex` is no such port.
 const BridgeDecision* ActiveBridgeOf(const Decision& decision, const ObservedState& observed, int ifindex);
 
-// `before`: the decision in force when the loss was reported; `after`: Decide() on
-// `observed`, where `lost` has just lost carrier. nullopt: nothing to do at once
-// (not an active port, hold-down keeps it, no usable standby, or the standby is not
-// ready to forward by a single attach).
-std::optional<FastAttach> FastFailoverStep(const Decision& before, const Decision& after,
-                                           const ObservedState& observed, int lost);
+// `decision`: the one in force when the loss was reported; `observed`: the links with
+// `lost` just without carrier, at `now`. nullopt: nothing to do at once (not an active
+// port, hold_down keeps it, no successor usable, or the one Decide() would choose is not
+// ready to forward by a single attach: down, in a bridge, or still to be renamed).
+std::optional<FastAttach> FastFailoverStep(const Decision& decision, const ObservedState& observed, int lost,
+                                           MonoTime now, std::chrono::milliseconds up_delay,
+                                           std::chrono::milliseconds hold_down);
 
 // The ifindexes whose last note in `notes` (oldest first) says they have no carrier.
 std::vector<int> LostCarrier(const std::vector<CarrierNote>& notes);

@@ -75,7 +75,9 @@ bool Daemon::FailOverAtOnce(int lost, bool verify) {
   core::LinkInfo down = *link;
   down.carrier = false;
   observed_.Update(down, noticed);
-  const auto step = core::FastFailoverStep(decision_, DecideNow(), observed_, lost);
+  const auto step = core::FastFailoverStep(decision_, observed_, lost, noticed,
+                                           std::chrono::milliseconds(policy_.daemon.up_delay_ms),
+                                           std::chrono::milliseconds(policy_.daemon.hold_down_ms));
   Status attached = Status::Ok();
   if (step) attached = kernel_.SetMaster(step->nic, step->bridge);
   const auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() - noticed).count();

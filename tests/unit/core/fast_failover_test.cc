@@ -1,5 +1,5 @@
 // The fast path's pure step: which single attach (if any) answers an active port's
-// carrier loss, given Decide() before and after the loss.
+// carrier loss, given the decision in force before the loss.
 #include "failoverd/core/fast_failover.h"
 
 #include <gtest/gtest.h>
@@ -32,7 +32,11 @@ class FastFailoverTest : public ::testing::Test {
   std::optional<FastAttach> Lose(int ifindex) {
     const Decision before = DecideAt(kNow);
     links_.SetCarrier(ifindex, false, kNow);
-    return FastFailoverStep(before, DecideAt(kNow), observed_, ifindex);
+    return Step(before, observed_, ifindex);
+  }
+  std::optional<FastAttach> Step(const Decision& before, const ObservedState& observed, int ifindex) {
+    return FastFailoverStep(before, observed, ifindex, kNow, std::chrono::milliseconds(policy_.daemon.up_delay_ms),
+                            std::chrono::milliseconds(policy_.daemon.hold_down_ms));
   }
 
   const MonoTime kNow = MonoTime(std::chrono::hours(1));
@@ -85,7 +89,7 @@ TEST_F(FastFailoverTest, StandbyNotUpOrStillToBeRenamedIsLeftToThePlan) {
   links.Enslave(a, bridge);
   const Decision before = Decide({policy_, fresh, remembered_, "id", kNow});
   links.SetCarrier(a, false, kNow);
-  EXPECT_FALSE(FastFailoverStep(before, Decide({policy_, fresh, remembered_, "id", kNow}), fresh, a));
+  EXPECT_FALSE(Step(before, fresh, a));
 }
 
 TEST_F(FastFailoverTest, StandbyInAnotherBridgeIsLeftToThePlan) {
@@ -105,6 +109,24 @@ TEST_F(FastFailoverTest, SpareTakesOverWhenThePolicyAllowsSpares) {
   const auto step = Lose(a_);
   ASSERT_TRUE(step);
   EXPECT_EQ(step->nic, spare);
+}
+
+// The decision was made while hweth1 had no carrier; it came back 100 ms before the
+// loss, inside up_delay: Decide() would pass it over for hweth2, and so does the step.
+TEST_F(FastFailoverTest, ASuccessorWhoseCarrierCameBackInsideUpDelayIsPassedOver) {
+  policy_ = VethPolicy({ActiveBackup("eth0", {kMacA, kMacB, kMacC})});
+  policy_.daemon.up_delay_ms = 2000;
+  SettledPair();
+  const int c = links_.Add("hweth2", kMacC);
+  links_.SetCarrier(b_, false, kNow - std::chrono::seconds(10));
+  const Decision before = DecideAt(kNow - std::chrono::seconds(1));
+  links_.SetCarrier(b_, true, kNow - std::chrono::milliseconds(100));
+  links_.SetCarrier(a_, false, kNow);
+  const auto step = Step(before, observed_, a_);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->nic, c);
+  EXPECT_EQ(Decide({policy_, observed_, remembered_, "id", kNow}).FindBridge("eth0")->active, c)
+      << "the step and a full decision agree";
 }
 
 TEST_F(FastFailoverTest, ActiveBridgeOfNeedsTheRealPort) {
