@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "failoverd/core/bridge_mac.h"
 #include "fakes/observed_builder.h"
 #include "fakes/test_policy.h"
 
@@ -15,16 +16,12 @@ std::string NicMac(int index) {
   return text;
 }
 
-std::string BridgeMac(int index) {
-  char text[18];
-  std::snprintf(text, sizeof text, "02:00:00:02:%02x:%02x", (index >> 8) & 0xff, index & 0xff);
-  return text;
-}
+constexpr const char* kMachineId = "bench-machine-id";
 
 }  // namespace
 
 core::Decision DecideHost::Decide() const {
-  return core::Decide({policy, observed, remembered_names, "bench-machine-id", now});
+  return core::Decide({policy, observed, remembered_names, kMachineId, now});
 }
 
 core::Plan DecideHost::DecideAndPlan() const {
@@ -47,7 +44,8 @@ DecideHost MakeSettledHost(int nic_count) {
   for (int b = 0; b < nic_count / 2; ++b) {
     const std::string name = "lan" + std::to_string(b);
     bridges.push_back(testing::ActiveBackup(name, {NicMac(2 * b), NicMac(2 * b + 1)}));
-    const int ifindex = links.Add(name, BridgeMac(b), true, "bridge");
+    // Settled: the MAC the policy (mac = "stable") gives it on this machine.
+    const int ifindex = links.Add(name, core::StableBridgeMac(kMachineId, name).ToString(), true, "bridge");
     host.bridge_ifindexes.push_back(ifindex);
     links.Enslave(host.nic_ifindexes[static_cast<size_t>(2 * b)], ifindex);
     host.progress.zoned_bridges.insert(name);
