@@ -102,6 +102,14 @@ std::string TakeoverProblem(const policy::Policy& policy, const Decision& decisi
   }
   const BridgeDecision* bridge = decision.FindBridge(name);
   if (!bridge) return name + " is not a bridge of the policy";
+  const LinkInfo* link = observed.Find(takeover.ifindex);
+  if (link && link->bridge_settings && link->bridge_settings->stp != bridge->policy->stp) {
+    const char* now = link->bridge_settings->stp ? "on" : "off";
+    return "bridge " + name + " has STP " + now + " and the policy says " + (bridge->policy->stp ? "on" : "off") +
+           ": turning STP on a running bridge (or back, when the conversion is rolled back) stops its ports for "
+           "twice the forward delay. Set stp = " + (link->bridge_settings->stp ? "true" : "false") +
+           " for it in the policy (or change the bridge's STP first), then convert";
+  }
   const bool mac_pinned = bridge->policy->mac.kind != policy::MacRule::Kind::kInherit;
   if (mac_pinned && bridge->mac != takeover.mac)
     return "bridge " + name + " would get MAC " + bridge->mac.ToString() + " instead of its " +

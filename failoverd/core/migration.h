@@ -69,7 +69,8 @@ std::vector<BridgeTakeover> FindForeignBridges(const policy::Policy& policy, con
 //    of its own, and a second path to the same switch through the policy's NIC
 //    would make a loop;
 //  - the policy would give the bridge another MAC (neighbours' caches, DHCP
-//    reservations);
+//    reservations), or turn its STP on or off (its ports stop for twice the forward
+//    delay, then again at a rollback);
 //  - the bridge forwards through a NIC of the policy that has carrier, and the policy
 //    would put another NIC in its place.
 std::string TakeoverProblem(const policy::Policy& policy, const Decision& decision, const ObservedState& observed,

@@ -183,6 +183,19 @@ TEST_F(TakeoverTest, APortThePolicyDoesNotSelectMayBeAnUplinkAndIsRefused) {
   EXPECT_NE(problem.find("ip link set eno1 nomaster"), std::string::npos) << problem;
 }
 
+TEST_F(TakeoverTest, AnotherStpStateIsRefused) {
+  LinkInfo with_stp = *observed_.Find(eth0_);
+  with_stp.bridge_settings = BridgeSettings{true, 1500};
+  observed_.Update(with_stp, MonoTime{});
+  const std::string problem = Problem(VethPolicy({KeepingItsMac({kMacA, kMacB})}));  // stp = false
+  EXPECT_NE(problem.find("bridge eth0 has STP on and the policy says off"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("Set stp = true"), std::string::npos) << problem;
+  policy::Policy same = VethPolicy({KeepingItsMac({kMacA, kMacB})});
+  same.bridges[0].stp = true;
+  same.bridges[0].forward_delay_s = 4;  // another forward delay is no problem
+  EXPECT_EQ(Problem(same), "");
+}
+
 TEST_F(TakeoverTest, AnotherMacIsRefused) {
   const std::string problem = Problem(VethPolicy({ActiveBackup("eth0", {kMacA, kMacB})}));  // mac = "stable"
   EXPECT_NE(problem.find("instead of its 02:00:00:00:0e:0e"), std::string::npos) << problem;
