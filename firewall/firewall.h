@@ -103,6 +103,18 @@ std::string InstallZoneScript(const BridgeZone& bridge);
 // One script that removes a bridge's zone chains, map entries and governed element.
 std::string RemoveZoneScript(const std::string& bridge);
 
+// Table inet failoverd_sweep, kept for a while after a sweep deleted connections
+// (failoverd/daemon/daemon_conntrack.cc). A deleted TCP connection is picked up again
+// by whichever side sends next (nf_conntrack_tcp_loose): from the client, the zone
+// judges it; from the host (a server pushing data, a retransmission, a delayed ACK)
+// nothing would, and the client's packets would then be replies of an established
+// connection. The guard drops what the host sends out of a governed interface on a TCP
+// connection conntrack has just picked up mid-stream (new, neither SYN nor RST).
+// Separate from table inet failoverd so that its coming and going is no change there.
+inline constexpr const char* kSweepGuardTable = "failoverd_sweep";
+// Replaces the guard table (existing or not) for these interfaces; empty: removes it.
+std::string SweepGuardScript(const std::vector<std::string>& governed);
+
 // Applies nft scripts. Each Apply is one transaction: all of it or none of it.
 class Firewall {
  public:

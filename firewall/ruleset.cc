@@ -143,6 +143,21 @@ std::string InstallZoneScript(const BridgeZone& bridge) {
   return out;
 }
 
+std::string SweepGuardScript(const std::vector<std::string>& governed) {
+  const std::string table = std::string(kTableFamily) + " " + kSweepGuardTable;
+  std::string out = "table " + table + "\ndelete table " + table + "\n";
+  if (governed.empty()) return out;
+  std::string names;
+  for (const std::string& name : governed) names += (names.empty() ? "" : ", ") + Quoted(name);
+  out += "table " + table + " {\n";
+  out += "\tchain output {\n";
+  out += "\t\ttype filter hook output priority filter; policy accept;\n";
+  out += "\t\toifname { " + names + " } ct state new tcp flags & (syn | rst) == 0 drop\n";
+  out += "\t}\n";
+  out += "}\n";
+  return out;
+}
+
 std::string RemoveZoneScript(const std::string& bridge) {
   const std::string table = Table();
   const std::string in = InputChainName(bridge);

@@ -125,7 +125,9 @@ Status Daemon::Start() {
     executor_.RecordInstalledZone(bridge.bridge, bridge.zone);
   }
   interface_zones_.Load(policy_, executor_.pinned_zones());
-  if (Status applied = firewall_.Apply(firewall::TableScript(CurrentTable())); !applied)
+  // A sweep guard left by an earlier run goes with the same transaction (its timer went with that run).
+  if (Status applied = firewall_.Apply(firewall::TableScript(CurrentTable()) + firewall::SweepGuardScript({}));
+      !applied)
     return Status::Error("firewall table inet failoverd not installed: " + applied.message());
   zero_phase_ = true;
   events_.Add(clock_.WallNow(), "firewall",

@@ -40,6 +40,7 @@
 #include "failoverd/daemon/start_policy.h"
 #include "failoverd/daemon/state_saver.h"
 #include "failoverd/daemon/status_view.h"
+#include "failoverd/daemon/sweep_guard.h"
 #include "failoverd/runtime/event_loop.h"
 #include "failoverd/runtime/retry_timer.h"
 #include "failoverd/state/state_store.h"
@@ -379,6 +380,7 @@ class Daemon {
   std::optional<EventLoop::TimerId> wakeup_timer_;
   // state.json, written without waiting and retried until it works (SaveState).
   StateSaver saver_{state_, loop_, clock_, events_, metrics_.state_save_failures, log_};
+  SweepGuard sweep_guard_{loop_, clock_, firewall_, log_};  // after a conntrack sweep (daemon_conntrack.cc)
   // A reconcile whose steps failed (500 ms doubling to 30 s), a dump that failed (50 ms),
   // an interrupted plan (at once).
   RetryTimer retry_{loop_, clock_, 500, 30000};

@@ -41,6 +41,8 @@ void Daemon::SweepConnectionsAfterRepair() {
     return;
   }
   metrics_.conntrack_swept += report->swept;
+  // A guard still up from an earlier sweep comes back too (`nft flush ruleset` took it).
+  if (report->swept > 0 || sweep_guard_.raised()) sweep_guard_.Raise(CurrentTable().governed);
   if (report->swept == 0 && report->forwarded == 0 && report->tcp_kept == 0 && !report->truncated &&
       report->failed == 0) {
     log_->info("no connection was opened to the host while table inet failoverd was missing ({} unmarked entries)",

@@ -10,6 +10,10 @@ that is already open still carry data?
                             "S SEQ" when sent, "R SEQ" when its echo came back, "closed"
                             when the server or the kernel ended the connection.
                             Runs until SIGTERM/SIGINT.
+  pushserver PORT           on [::]:PORT, sends every connection a numbered line every
+                            50 ms without being asked (a server that pushes data)
+  reader ADDR PORT          connects, prints "connected", then "R LINE" for every line
+                            received and "closed" at the end; sends nothing
 """
 import signal
 import socket
@@ -45,7 +49,31 @@ def cmd_server(ports):
     signal.sigwait([signal.SIGTERM, signal.SIGINT])
 
 
-def cmd_client(addr, port, interval):
+def push(conn):
+    with conn:
+        seq = 0
+        while True:
+            seq += 1
+            try:
+                conn.sendall(b"%d\n" % seq)
+            except OSError:
+                return
+            time.sleep(0.05)
+
+
+def cmd_push_server(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", int(port)))
+    s.listen(64)
+    print("listening " + port, flush=True)
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=push, args=(conn,), daemon=True).start()
+
+
+def connect(addr, port):
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(2)
@@ -56,23 +84,28 @@ def cmd_client(addr, port, interval):
         sys.exit(1)
     s.settimeout(None)
     print("connected", flush=True)
+    return s
 
-    def receive():
-        buffered = b""
-        while True:
-            try:
-                data = s.recv(4096)
-            except OSError:
-                data = b""
-            if not data:
-                print("closed", flush=True)
-                return
-            buffered += data
-            while b"\n" in buffered:
-                line, buffered = buffered.split(b"\n", 1)
-                print("R", line.decode(), flush=True)
 
-    threading.Thread(target=receive, daemon=True).start()
+def print_lines(s):
+    buffered = b""
+    while True:
+        try:
+            data = s.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            print("closed", flush=True)
+            return
+        buffered += data
+        while b"\n" in buffered:
+            line, buffered = buffered.split(b"\n", 1)
+            print("R", line.decode(), flush=True)
+
+
+def cmd_client(addr, port, interval):
+    s = connect(addr, port)
+    threading.Thread(target=print_lines, args=(s,), daemon=True).start()
     seq = 0
     while True:
         seq += 1
@@ -90,6 +123,12 @@ def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "server":
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT])
         cmd_server(sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "pushserver":
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT])
+        threading.Thread(target=cmd_push_server, args=(sys.argv[2],), daemon=True).start()
+        signal.sigwait([signal.SIGTERM, signal.SIGINT])
+    elif len(sys.argv) == 4 and sys.argv[1] == "reader":
+        print_lines(connect(sys.argv[2], sys.argv[3]))
     elif len(sys.argv) in (4, 5) and sys.argv[1] == "client":
         cmd_client(sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) == 5 else 0.05)
     else:

@@ -2,14 +2,16 @@
 # A connection opened while table inet failoverd was missing does not outlive the
 # repair unless its zone allows it (issue 16, point 4).
 #
-# Zone lan admits TCP 22 and ICMP, not 8080. The repair window is made deterministic by
-# holding the daemon (SIGSTOP) while someone loads a ruleset that starts with `nft flush
+# Zone lan admits TCP 22 and ICMP, not 8080 or 8081. The repair window is made
+# deterministic by holding the daemon (SIGSTOP) while someone loads a ruleset that starts with `nft flush
 # ruleset` and has a table of its own (nftables.service's restart): peers open
 # sessions to 8080 and 22 and a ping stream in the window, each seen carrying data;
 # then the daemon goes on (SIGCONT), reads nftables' notification and puts the table
 # back. After the repair
 #  - the 8080 session carries nothing more (its conntrack entry, without failoverd's
 #    mark, was deleted; its next segment is a new connection the zone drops);
+#  - nor does a session to 8081 whose server pushes data: the host's side would take
+#    it up again, which table inet failoverd_sweep forbids for a while;
 #  - SSH's port keeps working, both for a session opened before the flush (marked when
 #    the zone accepted it) and one opened in the window (deleted too, picked up again by
 #    nf_conntrack_tcp_loose and accepted by the zone): a repair never locks the
@@ -47,6 +49,8 @@ connects() { lab_tcp_connects peer 192.0.2.9 "$1"; }
 
 lab_bg servers lab_in server python3 "$echo_session" server 22 8080
 wait_until 5 grep -q listening "$T/servers.out"
+lab_bg pushserver lab_in server python3 "$echo_session" pushserver 8081
+wait_until 5 grep -q listening "$T/pushserver.out"
 
 lab_daemon_start server "$T/policy.toml"
 wait_until 10 lab_ping_ok peer 192.0.2.9
@@ -89,6 +93,10 @@ session in_window_8080 8080
 ok "a session to port 8080 opened while the table is missing carries data"
 session in_window_ssh 22
 ok "an SSH-port session opened while the table is missing carries data"
+lab_bg in_window_push lab_in peer python3 "$echo_session" reader 192.0.2.9 8081
+wait_until 5 connected in_window_push
+wait_until 5 replies_at_least in_window_push 3
+ok "a session to port 8081 whose server pushes data, opened while the table is missing, receives"
 lab_stream in_window_ping peer 192.0.2.9 0.05
 wait_until 5 lab_stream_replies in_window_ping 3
 ok "a ping stream started while the table is missing is answered"
@@ -120,6 +128,16 @@ if poll_until 2 replies_at_least in_window_8080 $((base + 1)); then
   fail "the port-8080 session opened while the table was missing still carries data after the repair ($(replies in_window_8080) echoes, $base before)"
 fi
 ok "the port-8080 session opened while the table was missing carries nothing after the repair ($base echoes, none since)"
+# Its server's side sends next: without the sweep guard its next segment would take the
+# connection up again from the host's side, and the client's packets would be replies.
+steady_count=""
+wait_until 5 replies_steady in_window_push
+base=$steady_count
+if poll_until 2 replies_at_least in_window_push $((base + 1)); then
+  fail "the port-8081 push session opened while the table was missing still receives after the repair ($(replies in_window_push) lines, $base before)"
+fi
+ok "the port-8081 push session opened while the table was missing receives nothing after the repair ($base lines, none since)"
+assert_cmd "the sweep guard is up" nft_s list table inet failoverd_sweep
 assert_not_cmd "a new connection to port 8080 is still refused" connects 8080
 
 # 2. The administrator is never locked out: both SSH-port sessions go on.

@@ -88,6 +88,46 @@ TEST_F(ConntrackSweepAfterRepairTest, ARepairSweepsWhatNoZoneAcceptedToTheGovern
   EXPECT_EQ(conntrack_.scopes.size(), 1u);
 }
 
+// A swept connection must not come back from the host's side (a server pushing data):
+// the guard table is up for kSweepGuardMinutes after a sweep that deleted something,
+// comes back with the next repair while its time runs, and then goes.
+TEST_F(ConntrackSweepAfterRepairTest, AfterASweepTheHostsSideCannotTakeAConnectionUpAgainForAWhile) {
+  auto guards = [this] {
+    std::vector<std::string> out;
+    for (const auto& script : firewall_.scripts)
+      if (script.rfind("table inet failoverd_sweep\n", 0) == 0) out.push_back(script);
+    return out;
+  };
+  ASSERT_NE(firewall_.scripts.front().find("delete table inet failoverd_sweep\n"), std::string::npos)
+      << "a guard left by an earlier run goes with the start's table";
+  EXPECT_TRUE(guards().empty());
+  firewall_.Flush();
+  daemon_->CheckFirewall(/*foreign=*/true);
+  ASSERT_EQ(guards().size(), 1u);
+  EXPECT_NE(guards()[0].find("oifname { \"eth0\", \"eth1\" } ct state new tcp flags & (syn | rst) == 0 drop"),
+            std::string::npos)
+      << guards()[0];
+  // Another flush (it takes the guard table too): the guard comes back, though nothing is left to sweep.
+  conntrack_.entries.clear();
+  firewall_.Flush();
+  daemon_->CheckFirewall(/*foreign=*/true);
+  ASSERT_EQ(guards().size(), 2u);
+  clock_.Advance(std::chrono::minutes(kSweepGuardMinutes) - Millis(1));
+  loop_.RunDueTimers();
+  EXPECT_EQ(guards().size(), 2u);
+  clock_.Advance(Millis(1));
+  loop_.RunDueTimers();
+  ASSERT_EQ(guards().size(), 3u);
+  EXPECT_EQ(guards()[2], "table inet failoverd_sweep\ndelete table inet failoverd_sweep\n") << "its time is over";
+}
+
+TEST_F(ConntrackSweepAfterRepairTest, NoGuardWhenNothingWasSwept) {
+  conntrack_.entries.clear();
+  firewall_.Flush();
+  daemon_->CheckFirewall(/*foreign=*/true);
+  for (const auto& script : firewall_.scripts) EXPECT_NE(script.rfind("table inet failoverd_sweep\n", 0), 0u);
+}
+
 TEST_F(ConntrackSweepAfterRepairTest, AnEditInsideTheTableIsSweptAfterToo) {
   firewall_.Tamper("insert rule inet failoverd input accept");
   daemon_->CheckFirewall(/*foreign=*/true);

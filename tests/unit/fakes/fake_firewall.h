@@ -37,15 +37,18 @@ class FakeFirewall final : public firewall::Firewall {
     return false;
   }
   // The table as the applied scripts left it: a whole-table script starts it afresh,
-  // other scripts add to it, Flush() (someone's `nft flush ruleset`) removes it and
+  // scripts for the sweep guard's table leave it alone, other scripts add to it, Flush() (someone's `nft flush ruleset`) removes it and
   // Tamper() (someone's `nft insert rule ...`) changes it.
   Result<std::string> ReadFingerprint() override {
     if (unreadable_) return Status::Error("Error: injected read failure");
     std::string table;
+    const std::string guard = std::string("table inet ") + firewall::kSweepGuardTable + "\n";
     for (const auto& script : scripts) {
       if (script == kFlushed)
         table.clear();
-      else if (script.find("delete table inet failoverd") != std::string::npos)
+      else if (script.rfind(guard, 0) == 0)
+        continue;  // another table (SweepGuardScript)
+      else if (script.find("delete table inet failoverd\n") != std::string::npos)
         table = script;
       else
         table += script;

@@ -37,6 +37,19 @@ TableSpec Governing(std::vector<std::string> governed, std::vector<BridgeZone> z
   return spec;
 }
 
+TEST(RulesetTest, TheSweepGuardDropsWhatTheHostSendsOnAConnectionTakenUpMidStream) {
+  EXPECT_EQ(SweepGuardScript({"eth0", "eth1"}),
+            "table inet failoverd_sweep\n"
+            "delete table inet failoverd_sweep\n"
+            "table inet failoverd_sweep {\n"
+            "\tchain output {\n"
+            "\t\ttype filter hook output priority filter; policy accept;\n"
+            "\t\toifname { \"eth0\", \"eth1\" } ct state new tcp flags & (syn | rst) == 0 drop\n"
+            "\t}\n"
+            "}\n");
+  EXPECT_EQ(SweepGuardScript({}), "table inet failoverd_sweep\ndelete table inet failoverd_sweep\n");
+}
+
 TEST(RulesetTest, TableScriptReplacesTheTableInOneScript) {
   for (const std::string& script : {ZeroPhaseScript(), TableScript(Governing({"eth0"}))}) {
     // Create (a no-op when present), delete, define: valid with or without a table.
