@@ -362,7 +362,9 @@ Status Migration::Restore(const kernel::HostSnapshot& snapshot) {
       errors.push_back(before.name + ": " + added.message());
   // The firewall last: the host was never more open than it was before.
   const std::string table = std::string("table ") + firewall::kTableFamily + " " + firewall::kTableName;
-  note(firewall_.Apply(table + "\ndelete " + table + "\n" + (snapshot.had_table ? snapshot.table_text : "")));
+  // A sweep guard raised inside the window (daemon/sweep_guard.h) was not there before either.
+  note(firewall_.Apply(table + "\ndelete " + table + "\n" + (snapshot.had_table ? snapshot.table_text : "") +
+                       firewall::SweepGuardScript({})));
   if (!errors.empty()) return Status::Error(Join(errors, "; "));
   return Status::Ok();
 }
