@@ -49,16 +49,22 @@ def cmd_server(ports):
     signal.sigwait([signal.SIGTERM, signal.SIGINT])
 
 
+def send_numbered(sock, interval, sent=lambda seq: None):
+    """Sends "1", "2", ... each on a line of its own, every INTERVAL seconds, until the connection fails."""
+    seq = 0
+    while True:
+        seq += 1
+        try:
+            sock.sendall(b"%d\n" % seq)
+        except OSError:
+            return
+        sent(seq)
+        time.sleep(interval)
+
+
 def push(conn):
     with conn:
-        seq = 0
-        while True:
-            seq += 1
-            try:
-                conn.sendall(b"%d\n" % seq)
-            except OSError:
-                return
-            time.sleep(0.05)
+        send_numbered(conn, 0.05)
 
 
 def cmd_push_server(port):
@@ -106,16 +112,8 @@ def print_lines(s):
 def cmd_client(addr, port, interval):
     s = connect(addr, port)
     threading.Thread(target=print_lines, args=(s,), daemon=True).start()
-    seq = 0
-    while True:
-        seq += 1
-        try:
-            s.sendall(b"%d\n" % seq)
-        except OSError:
-            print("closed", flush=True)
-            return
-        print("S", seq, flush=True)
-        time.sleep(interval)
+    send_numbered(s, interval, lambda seq: print("S", seq, flush=True))
+    print("closed", flush=True)
 
 
 def main():
