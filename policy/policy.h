@@ -63,6 +63,9 @@ struct MacRule {
   };
   Kind kind = Kind::kStable;
   MacAddress value;
+  // Whether the bridge's MAC is the policy's to the byte (stable or explicit), rather
+  // than following whichever NIC ranks first (inherit).
+  bool pinned() const { return kind != Kind::kInherit; }
 };
 
 struct Identify {

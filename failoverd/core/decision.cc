@@ -505,11 +505,12 @@ class Decider {
       if (nic != chosen && nic->placement != NicPlacement::kIdentified)
         nic->reason = "standby for " + bridge.name + (HealthOf(*nic).carrier ? "" : ", no carrier");
     if (chosen) {
-      for (NicDecision* nic : preferred)
-        if (nic != chosen && nic->role == NicRole::kStandby && MayTakeOver(*nic)) decision.successors.push_back(nic->ifindex);
-      if (bridge.spares)
-        for (NicDecision* nic : spares)
-          if (nic != chosen && nic->role == NicRole::kSpare && MayTakeOver(*nic)) decision.successors.push_back(nic->ifindex);
+      auto add_successors = [&](const std::vector<NicDecision*>& nics, NicRole role) {
+        for (NicDecision* nic : nics)
+          if (nic != chosen && nic->role == role && MayTakeOver(*nic)) decision.successors.push_back(nic->ifindex);
+      };
+      add_successors(preferred, NicRole::kStandby);
+      if (bridge.spares) add_successors(spares, NicRole::kSpare);
     }
     decision.reason = reason;
     out_.bridges.push_back(std::move(decision));

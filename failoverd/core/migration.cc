@@ -110,8 +110,7 @@ std::string TakeoverProblem(const policy::Policy& policy, const Decision& decisi
            "twice the forward delay. Set stp = " + (link->bridge_settings->stp ? "true" : "false") +
            " for it in the policy (or change the bridge's STP first), then convert";
   }
-  const bool mac_pinned = bridge->policy->mac.kind != policy::MacRule::Kind::kInherit;
-  if (mac_pinned && bridge->mac != takeover.mac)
+  if (bridge->policy->mac.pinned() && bridge->mac != takeover.mac)
     return "bridge " + name + " would get MAC " + bridge->mac.ToString() + " instead of its " +
            takeover.mac.ToString() + ": neighbours' ARP caches and DHCP reservations would no longer match. " +
            "Set mac = \"" + takeover.mac.ToString() + "\" (or \"inherit\") for it in the policy";

@@ -211,7 +211,7 @@ class Planner {
     }
     if (link) {
       const bool changed = progress_.bridges_to_update.count(name) > 0;
-      const bool mac_pinned = bridge.policy->mac.kind != policy::MacRule::Kind::kInherit;
+      const bool mac_pinned = bridge.policy->mac.pinned();
       std::string differences = DifferencesFrom(*link, spec, mac_pinned);
       if (!differences.empty() || changed) {
         Action update;

@@ -12,7 +12,8 @@ void Daemon::SweepConnectionsAfterRepair() {
   scope.accepted_mark = firewall::kAcceptedCtMark;
   // The addresses of every interface the table governs, whoever put them there (the
   // policy, DHCP, the administrator): connections to them are the zones' to judge.
-  for (const std::string& name : CurrentTable().governed) {
+  const std::vector<std::string> governed = CurrentTable().governed;
+  for (const std::string& name : governed) {
     const core::LinkInfo* link = observed_.FindByName(name);
     if (!link) continue;
     auto addresses = kernel_.ListAddresses(link->ifindex);
@@ -42,7 +43,7 @@ void Daemon::SweepConnectionsAfterRepair() {
   }
   metrics_.conntrack_swept += report->swept;
   // A guard still up from an earlier sweep comes back too (`nft flush ruleset` took it).
-  if (report->swept > 0 || sweep_guard_.raised()) sweep_guard_.Raise(CurrentTable().governed);
+  if (report->swept > 0 || sweep_guard_.raised()) sweep_guard_.Raise(governed);
   if (report->swept == 0 && report->forwarded == 0 && report->tcp_kept == 0 && !report->truncated &&
       report->failed == 0) {
     log_->info("no connection was opened to the host while table inet failoverd was missing ({} unmarked entries)",

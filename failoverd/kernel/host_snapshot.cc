@@ -64,6 +64,15 @@ uint32_t RouteTable(const rtmsg* rtm, const RouteAttributes& attrs) {
   return rtm->rtm_table;
 }
 
+// An address attribute of a route message, in the route's family (zero when absent or malformed).
+IpAddress RouteAddress(const rtmsg* rtm, const nlattr* attr) {
+  IpAddress ip;
+  ip.family = rtm->rtm_family == AF_INET6 ? IpFamily::kV6 : IpFamily::kV4;
+  if (attr && mnl_attr_get_payload_len(attr) == ip.size())
+    std::memcpy(ip.bytes.data(), mnl_attr_get_payload(attr), ip.size());
+  return ip;
+}
+
 std::string ReadLine(const std::string& path) {
   std::ifstream in(path);
   std::string line;
@@ -135,17 +144,9 @@ std::string DescribeRoute(const NetlinkMessage& message) {
   const rtmsg* rtm = nullptr;
   RouteAttributes attrs{};
   if (!ParseRoute(message, &rtm, attrs)) return "?";
-  const IpFamily family = rtm->rtm_family == AF_INET6 ? IpFamily::kV6 : IpFamily::kV4;
-  auto address = [family](const nlattr* attr) {
-    IpAddress ip;
-    ip.family = family;
-    if (attr && mnl_attr_get_payload_len(attr) == ip.size())
-      std::memcpy(ip.bytes.data(), mnl_attr_get_payload(attr), ip.size());
-    return ip;
-  };
   std::string text = rtm->rtm_dst_len == 0 ? "default"
-                                           : IpPrefix{address(attrs[RTA_DST]), rtm->rtm_dst_len}.ToString();
-  if (attrs[RTA_GATEWAY]) text += " via " + address(attrs[RTA_GATEWAY]).ToString();
+                                           : IpPrefix{RouteAddress(rtm, attrs[RTA_DST]), rtm->rtm_dst_len}.ToString();
+  if (attrs[RTA_GATEWAY]) text += " via " + RouteAddress(rtm, attrs[RTA_GATEWAY]).ToString();
   return text;
 }
 
@@ -165,9 +166,13 @@ Result<std::vector<IpPrefix>> AddedAddresses(NetlinkRequester& rtnl, int ifindex
 }
 
 bool HasDefaultRouteVia(const std::vector<NetlinkMessage>& routes, int ifindex, const IpAddress& gateway) {
-  for (const auto& route : routes)
-    if (RouteOutputInterface(route) == ifindex && DescribeRoute(route) == "default via " + gateway.ToString())
-      return true;
+  for (const auto& route : routes) {
+    const rtmsg* rtm = nullptr;
+    RouteAttributes attrs{};
+    if (!ParseRoute(route, &rtm, attrs) || rtm->rtm_dst_len != 0 || !attrs[RTA_GATEWAY] || !attrs[RTA_OIF]) continue;
+    const int oif = static_cast<int>(mnl_attr_get_u32(attrs[RTA_OIF]));
+    if (oif == ifindex && RouteAddress(rtm, attrs[RTA_GATEWAY]) == gateway) return true;
+  }
   return false;
 }
 
